@@ -185,9 +185,43 @@ export class InternalError extends ApiError {
   }
 }
 
-/** Rebuild a typed error from a Status (received over HTTP or the bus). */
+/** The typed class for each reason, so `instanceof ConflictError` works across the bus. */
+function classFor(reason: string, code: number): (new (...args: never[]) => ApiError) | undefined {
+  switch (reason) {
+    case StatusReason.NotFound:
+      return NotFoundError;
+    case StatusReason.AlreadyExists:
+      return AlreadyExistsError;
+    case StatusReason.Conflict:
+      return ConflictError;
+    case StatusReason.Invalid:
+      return InvalidError;
+    case StatusReason.BadRequest:
+      return BadRequestError;
+    case StatusReason.Gone:
+      return GoneError;
+    case StatusReason.Unauthorized:
+      return UnauthorizedError;
+    case StatusReason.Timeout:
+      return TimeoutError;
+    case StatusReason.ServiceUnavailable:
+      return UnavailableError;
+    default:
+      return code === 410 ? GoneError : undefined;
+  }
+}
+
+/**
+ * Rebuild a typed error from a Status (received over HTTP or the bus), keeping the
+ * server's exact message: the subclass's prototype with ApiError's fields.
+ */
 export function errorFromStatus(s: Pick<Status, "reason" | "code" | "message" | "details">): ApiError {
-  return new ApiError((s.reason || StatusReason.InternalError) as StatusReason, s.code, s.message, s.details);
+  const reason = (s.reason || StatusReason.InternalError) as StatusReason;
+  const cls = classFor(reason, s.code);
+  const err: ApiError = cls ? Reflect.construct(ApiError, [reason, s.code, s.message, s.details], cls) : new ApiError(reason, s.code, s.message, s.details);
+  if (cls) err.name = cls.name;
+  if (err instanceof InvalidError) (err as { causes: StatusCause[] }).causes = s.details?.causes ?? [];
+  return err;
 }
 
 /** Any thrown value as an ApiError; unexpected errors become 500 with their message. */

@@ -1,0 +1,78 @@
+/**
+ * The actors' API client over the bus. Errors come back as typed ApiErrors (NotFound,
+ * Conflict, …); a bus failure (no apiserver answering, timeout) is UnavailableError,
+ * and a timed-out write may have landed, so callers re-read rather than repeat it.
+ */
+import { errors as natsErrors, type NatsConnection } from "@nats-io/transport-node";
+import { UnavailableError, TimeoutError, errorFromStatus, type KubeList, type KubeObject } from "@flotilla/api";
+import { decode, encode } from "./codec.ts";
+import { apiSubject, BusVerb, type BusReply, type BusRequest } from "./protocol.ts";
+import { BusWatch, type BusWatchOptions } from "./watch.ts";
+
+export interface ApiClientOptions {
+  /** Subject prefix the apiservers serve. @default "flotilla" */
+  subjectPrefix?: string;
+  /** Per-request timeout. @default 5000 */
+  timeoutMs?: number;
+}
+
+export type ListOptions = Pick<BusRequest, "labelSelector" | "fieldSelector" | "resourceVersion" | "limit" | "continue">;
+export type WriteOptions = Pick<BusRequest, "fieldManager" | "dryRun">;
+
+export class ApiClient {
+  readonly nc: NatsConnection;
+  readonly prefix: string;
+  private readonly timeoutMs: number;
+
+  constructor(nc: NatsConnection, opts: ApiClientOptions = {}) {
+    this.nc = nc;
+    this.prefix = opts.subjectPrefix ?? "flotilla";
+    this.timeoutMs = opts.timeoutMs ?? 5000;
+  }
+
+  /** One request/reply; resolves to the reply's object or throws its typed error. */
+  async call<T = KubeObject>(verb: BusVerb, resource: string, rq: BusRequest): Promise<T> {
+    let bytes: Uint8Array;
+    try {
+      const m = await this.nc.request(apiSubject(this.prefix, verb, resource), encode(rq), { timeout: this.timeoutMs });
+      bytes = m.data;
+    } catch (err) {
+      if (err instanceof natsErrors.TimeoutError) throw new TimeoutError(`no reply from the apiserver within ${this.timeoutMs} ms; a write may or may not have been applied`);
+      throw new UnavailableError(`no apiserver answered ${verb} ${resource}: ${(err as Error).message}`, err);
+    }
+    const r = decode<BusReply>(bytes);
+    if ("status" in r) throw errorFromStatus(r.status);
+    return r.object as T;
+  }
+
+  get(resource: string, namespace: string | undefined, name: string): Promise<KubeObject> {
+    return this.call(BusVerb.Get, resource, { ...(namespace ? { namespace } : {}), name });
+  }
+
+  list(resource: string, namespace: string | undefined, opts: ListOptions = {}): Promise<KubeList> {
+    return this.call<KubeList>(BusVerb.List, resource, { ...opts, ...(namespace ? { namespace } : {}) });
+  }
+
+  create(resource: string, namespace: string | undefined, body: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
+    return this.call(BusVerb.Create, resource, { ...opts, ...(namespace ? { namespace } : {}), body });
+  }
+
+  /** PUT semantics: conditional on body.metadata.resourceVersion when set. */
+  update(resource: string, body: KubeObject, opts: WriteOptions & { subresource?: "status" } = {}): Promise<KubeObject> {
+    const m = body.metadata;
+    return this.call(BusVerb.Update, resource, { ...opts, ...(m.namespace ? { namespace: m.namespace } : {}), name: m.name!, body });
+  }
+
+  patch(resource: string, namespace: string | undefined, name: string, patchType: string, patch: unknown, opts: WriteOptions & { subresource?: "status"; force?: boolean } = {}): Promise<KubeObject> {
+    return this.call(BusVerb.Patch, resource, { ...opts, ...(namespace ? { namespace } : {}), name, patchType, body: patch });
+  }
+
+  delete(resource: string, namespace: string | undefined, name: string, opts: Pick<BusRequest, "propagationPolicy" | "gracePeriodSeconds" | "preconditions" | "dryRun"> = {}): Promise<KubeObject> {
+    return this.call(BusVerb.Delete, resource, { ...opts, ...(namespace ? { namespace } : {}), name });
+  }
+
+  /** A resuming watch; iterate it for events. See BusWatch. */
+  watch(resource: string, namespace: string | undefined, opts: Omit<BusWatchOptions, "resource" | "namespace"> = {}): BusWatch {
+    return new BusWatch(this, { ...opts, resource, ...(namespace ? { namespace } : {}) });
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * The cluster store on a NATS JetStream KV bucket. One bucket, one stream, one global
+ * sequence: a key's revision is the stream sequence of its last write, which is what
+ * Kubernetes calls resourceVersion.
+ *
+ * Writes are single compare-and-set publishes and are never retried here: during a
+ * stream leader election a write can time out yet be stored, so only the caller, after
+ * re-reading, can decide whether to write again.
+ */
+import { Empty, headers } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { jetstream, jetstreamManager, StorageType } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import type { KV, KvOptions } from "@nats-io/kv";
+import type { ListResult, Store, StoreEntry, StoreWatch, WatchOptions } from "./types.ts";
+import { KeyExistsError, KeyNotFoundError, RevisionMismatchError } from "./errors.ts";
+import { bucketNames, decodeValue, encodeValue, isDeleteMarker, subjectFor } from "./messages.ts";
+import { mapUnavailable, wrongLastSequence } from "./nats-errors.ts";
+import { withDefaults } from "./options.ts";
+import type { KvStoreConfig, KvStoreOptions } from "./options.ts";
+import { listSnapshot } from "./snapshot.ts";
+import { leaderLastMessage, streamRange } from "./stream-reads.ts";
+import type { StoreContext } from "./stream-reads.ts";
+import { KvWatch } from "./watch.ts";
+
+/**
+ * Attempts of an unconditional delete (read the revision, then delete if unchanged)
+ * before giving up with RevisionMismatchError under constant concurrent updates.
+ */
+const UNCONDITIONAL_DELETE_ATTEMPTS = 5;
+
+/** {@link Store} on a JetStream KV bucket; see the module comment for the semantics. */
+export class KvStore implements Store {
+  /** The options in effect, defaults filled in. */
+  readonly config: KvStoreConfig;
+  readonly #ctx: StoreContext;
+  readonly #kv: KV;
+  readonly #watches = new Set<KvWatch>();
+  #closed = false;
+
+  private constructor(ctx: StoreContext, kv: KV) {
+    this.#ctx = ctx;
+    this.config = ctx.config;
+    this.#kv = kv;
+  }
+
+  /**
+   * Open the bucket, creating it when absent (with `replicas`, `historyPerKey` and TTL
+   * support from the options; an existing bucket is used as it is). The connection stays
+   * the caller's: close() does not close it.
+   * @throws StoreUnavailableError when JetStream does not answer.
+   * @throws RangeError for invalid options.
+   */
+  static async create(nc: NatsConnection, options: KvStoreOptions = {}): Promise<KvStore> {
+    const config = withDefaults(options);
+    try {
+      const js = jetstream(nc, { timeout: config.requestTimeoutMs });
+      const jsm = await jetstreamManager(nc, { timeout: config.requestTimeoutMs });
+      const kvOptions: Partial<KvOptions> = {
+        replicas: config.replicas,
+        history: config.historyPerKey,
+        storage: StorageType.File,
+        // Created without direct gets, so that every client that opens the bucket
+        // without options (the nats CLI, a plain @nats-io/kv) reads from the stream
+        // leader too. Passing false here also makes this handle's kv.get (used inside
+        // kv.create) use STREAM.MSG.GET even if someone created the bucket with
+        // allow_direct: nats.js picks DIRECT.GET only when both the handle and the
+        // stream allow it, and has no per-call switch.
+        allow_direct: false,
+      };
+      if (config.markerTtlMs > 0) kvOptions.markerTTL = config.markerTtlMs;
+      const kv = await new Kvm(js).create(config.bucket, kvOptions);
+      return new KvStore({ js, jsm, names: bucketNames(config.bucket), config }, kv);
+    } catch (err) {
+      throw mapUnavailable(err, `opening bucket ${config.bucket}`, false);
+    }
+  }
+
+  async create(key: string, value: unknown): Promise<number> {
+    this.#assertOpen();
+    const data = encodeValue(value);
+    try {
+      // kv.create writes with "expected last subject sequence 0" and, when the key's last
+      // entry is a delete marker, once more with that marker's sequence: still one CAS.
+      return await this.#kv.create(key, data);
+    } catch (err) {
+      if (wrongLastSequence(err) !== undefined) throw new KeyExistsError(key, err);
+      throw mapUnavailable(err, `create ${key}`, true);
+    }
+  }
+
+  async update(key: string, value: unknown, revision: number): Promise<number> {
+    this.#assertOpen();
+    assertRevision(revision);
+    const data = encodeValue(value);
+    try {
+      return await this.#kv.update(key, data, revision);
+    } catch (err) {
+      const reported = wrongLastSequence(err);
+      if (reported !== undefined) throw await this.#casFailure(key, revision, reported, err);
+      throw mapUnavailable(err, `update ${key}`, true);
+    }
+  }
+
+  async delete(key: string, revision?: number): Promise<number> {
+    this.#assertOpen();
+    if (revision !== undefined) {
+      assertRevision(revision);
+      try {
+        return await this.#publishDelete(key, revision);
+      } catch (err) {
+        const reported = wrongLastSequence(err);
+        if (reported !== undefined) throw await this.#casFailure(key, revision, reported, err);
+        throw mapUnavailable(err, `delete ${key}`, true);
+      }
+    }
+    // Unconditional: read the current revision, delete if still at it. A lost race is
+    // re-read, not blindly repeated, so deleting an already deleted key is NotFound.
+    let lastErr: unknown;
+    for (let attempt = 0; attempt < UNCONDITIONAL_DELETE_ATTEMPTS; attempt++) {
+      const current = await this.get(key);
+      if (!current) throw new KeyNotFoundError(key);
+      try {
+        return await this.#publishDelete(key, current.revision);
+      } catch (err) {
+        if (wrongLastSequence(err) === undefined) throw mapUnavailable(err, `delete ${key}`, true);
+        lastErr = err;
+      }
+    }
+    throw new RevisionMismatchError(key, 0, undefined, lastErr);
+  }
+
+  /**
+   * STREAM.MSG.GET with last_by_subj, which only the stream leader answers — never the
+   * DIRECT.GET a follower may serve from a stale copy (see the note in create()).
+   */
+  async get(key: string): Promise<StoreEntry | undefined> {
+    this.#assertOpen();
+    const subject = subjectFor(this.#ctx.names, key);
+    const sm = await leaderLastMessage(this.#ctx, subject, `get ${key}`);
+    if (!sm || sm.subject !== subject || isDeleteMarker(sm.header)) return undefined;
+    return { key, revision: sm.seq, value: decodeValue(sm.data) };
+  }
+
+  async list(prefix: string): Promise<ListResult> {
+    this.#assertOpen();
+    const { items, revision } = await listSnapshot(this.#ctx, prefix);
+    return { items, revision };
+  }
+
+  async currentRevision(): Promise<number> {
+    this.#assertOpen();
+    return (await streamRange(this.#ctx, "currentRevision")).last;
+  }
+
+  async watch(options: WatchOptions): Promise<StoreWatch> {
+    this.#assertOpen();
+    const w = await KvWatch.open(this.#ctx, options, (stopped) => this.#watches.delete(stopped));
+    if (this.#closed) {
+      w.stop();
+    } else {
+      this.#watches.add(w);
+    }
+    return w;
+  }
+
+  /** Stop every watch of this store. The NATS connection is left open. */
+  close(): Promise<void> {
+    this.#closed = true;
+    for (const w of [...this.#watches]) w.stop();
+    return Promise.resolve();
+  }
+
+  /**
+   * kv.delete() does not return the delete marker's sequence, which is the revision the
+   * contract returns, so the marker is published here exactly as nats.js writes it.
+   */
+  async #publishDelete(key: string, previousRevision: number): Promise<number> {
+    const h = headers();
+    h.set("KV-Operation", "DEL");
+    const ack = await this.#ctx.js.publish(subjectFor(this.#ctx.names, key), Empty, {
+      headers: h,
+      expect: { lastSubjectSequence: previousRevision },
+    });
+    return ack.seq;
+  }
+
+  /** Turn a lost compare-and-set into NotFound or Conflict, re-reading when needed. */
+  async #casFailure(key: string, expected: number, reported: number | null, cause: unknown): Promise<Error> {
+    if (reported === 0) return new KeyNotFoundError(key, cause);
+    try {
+      const current = await this.get(key);
+      if (!current) return new KeyNotFoundError(key, cause);
+      return new RevisionMismatchError(key, expected, current.revision, cause);
+    } catch {
+      // The CAS already failed; an unreadable store must not turn Conflict into 503.
+      return new RevisionMismatchError(key, expected, reported ?? undefined, cause);
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new Error("KvStore is closed");
+  }
+}
+
+function assertRevision(revision: number): void {
+  if (!Number.isInteger(revision) || revision <= 0) throw new RangeError(`store revision must be a positive integer, got ${revision}`);
+}

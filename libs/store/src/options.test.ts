@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { KV_STORE_DEFAULTS, withDefaults } from "./options.ts";
+
+describe("store options", () => {
+  it("options: fills in defaults and freezes the result", () => {
+    const c = withDefaults({ replicas: 3, requestTimeoutMs: undefined });
+    expect(c).toEqual({ ...KV_STORE_DEFAULTS, replicas: 3 });
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(KV_STORE_DEFAULTS.bucket).toBe("flotilla");
+    expect(KV_STORE_DEFAULTS.historyPerKey).toBe(1);
+  });
+
+  it.each([
+    [{ replicas: 2 }, /replicas/],
+    [{ bucket: "a.b" }, /bucket/],
+    [{ historyPerKey: 0 }, /historyPerKey/],
+    [{ markerTtlMs: 500 }, /markerTtlMs/],
+    [{ requestTimeoutMs: 1.5 }, /requestTimeoutMs/],
+    [{ consumerHeartbeatMs: 100 }, /consumerHeartbeatMs/],
+  ])("options: rejects %o naming the option", (options, message) => {
+    expect(() => withDefaults(options)).toThrow(message);
+  });
+
+  it("options: markerTtlMs 0 disables TTL support", () => {
+    expect(withDefaults({ markerTtlMs: 0 }).markerTtlMs).toBe(0);
+  });
+});

@@ -1,0 +1,80 @@
+/**
+ * KvStore options, their defaults and validation. Options are what callers pass (all
+ * optional); Config is the frozen, validated result the store runs with.
+ */
+
+/** Options for {@link KvStore.create}. */
+export interface KvStoreOptions {
+  /** KV bucket name; the backing stream is `KV_<bucket>`. @default "flotilla" */
+  bucket?: string;
+  /** Stream replicas when the bucket is created: 1 (single master) or 3 (HA). Ignored when the bucket exists. @default 1 */
+  replicas?: number;
+  /** Timeout of each JetStream request (writes, gets, stream info, consumer creation). @default 2000 */
+  requestTimeoutMs?: number;
+  /**
+   * Values kept per key when the bucket is created. 1 keeps only the latest, so a watch
+   * from an old revision sees each key's latest change, not every intermediate one.
+   * @default 1
+   */
+  historyPerKey?: number;
+  /**
+   * Per-key TTL support (nats-server >= 2.11): when the bucket is created, enables
+   * per-message TTLs and keeps the delete marker left by an expired key this long, so
+   * watchers see the expiry. 0 disables TTL support. Ignored when the bucket exists.
+   * @default 3_600_000 (1 hour)
+   */
+  markerTtlMs?: number;
+  /** Messages fetched per pull by list and watch consumers. @default 1000 */
+  fetchBatchSize?: number;
+  /**
+   * How long a watch keeps trying to re-establish its consumer after the stream became
+   * unreachable (beyond nats.js's own reconnect handling) before its iterator fails
+   * with StoreUnavailableError. @default 60_000
+   */
+  watchRecoveryTimeoutMs?: number;
+  /** Idle heartbeat of list/watch consumers; a watch silent for three of them while waiting replaces its consumer, a list fails after two. @default 2000 */
+  consumerHeartbeatMs?: number;
+}
+
+/** The validated options a KvStore runs with. */
+export type KvStoreConfig = Readonly<Required<KvStoreOptions>>;
+
+/** Default options; see {@link KvStoreOptions} for what each means. */
+export const KV_STORE_DEFAULTS: KvStoreConfig = Object.freeze({
+  bucket: "flotilla",
+  replicas: 1,
+  requestTimeoutMs: 2000,
+  historyPerKey: 1,
+  markerTtlMs: 3_600_000,
+  fetchBatchSize: 1000,
+  watchRecoveryTimeoutMs: 60_000,
+  consumerHeartbeatMs: 2000,
+});
+
+const BUCKET_NAME = /^[-\w]+$/;
+
+function requireInt(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`KvStoreOptions.${name} must be an integer in [${min}, ${max}], got ${value}`);
+  }
+}
+
+/**
+ * Fill in defaults and validate, with a message that names the option.
+ * @throws RangeError for an invalid option.
+ */
+export function withDefaults(options: KvStoreOptions = {}): KvStoreConfig {
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const c: Required<KvStoreOptions> = { ...KV_STORE_DEFAULTS, ...defined };
+  if (!BUCKET_NAME.test(c.bucket)) throw new RangeError(`KvStoreOptions.bucket must match ${BUCKET_NAME}, got ${JSON.stringify(c.bucket)}`);
+  if (![1, 3, 5].includes(c.replicas)) throw new RangeError(`KvStoreOptions.replicas must be 1, 3 or 5, got ${c.replicas}`);
+  requireInt("requestTimeoutMs", c.requestTimeoutMs, 1, 600_000);
+  requireInt("historyPerKey", c.historyPerKey, 1, 64);
+  // The server refuses a subject delete marker TTL under one second.
+  if (c.markerTtlMs !== 0) requireInt("markerTtlMs", c.markerTtlMs, 1000, Number.MAX_SAFE_INTEGER);
+  requireInt("fetchBatchSize", c.fetchBatchSize, 1, 100_000);
+  requireInt("watchRecoveryTimeoutMs", c.watchRecoveryTimeoutMs, 0, 86_400_000);
+  // nats.js clamps pull heartbeats to [500, 30000] ms.
+  requireInt("consumerHeartbeatMs", c.consumerHeartbeatMs, 500, 30_000);
+  return Object.freeze(c);
+}

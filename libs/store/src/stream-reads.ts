@@ -1,0 +1,122 @@
+/**
+ * Reads of the bucket's stream shared by get, list and watch: the leader-only requests
+ * (STREAM.INFO and STREAM.MSG.GET, which in a cluster only the stream leader answers)
+ * and the ordered consumers that stream many messages (served by whichever replica the
+ * server placed the consumer on — possibly a follower that lags the leader).
+ */
+import { DeliverPolicy } from "@nats-io/jetstream";
+import type { Consumer, ConsumerMessages, JetStreamClient, JetStreamManager, StoredMsg } from "@nats-io/jetstream";
+import type { BucketNames } from "./messages.ts";
+import { mapUnavailable } from "./nats-errors.ts";
+import type { KvStoreConfig } from "./options.ts";
+
+/** What the store's parts share. */
+export interface StoreContext {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  names: BucketNames;
+  config: KvStoreConfig;
+}
+
+/** The stream's sequence range, from the leader. */
+export interface StreamRange {
+  /** Oldest message still kept (0 or last+1 when the stream holds none). */
+  first: number;
+  /** Sequence of the last message ever stored: the store's current revision. */
+  last: number;
+}
+
+/**
+ * STREAM.INFO: in a cluster only the stream leader answers it, so `last` is never
+ * behind a write that was acknowledged before the call.
+ */
+export async function streamRange(ctx: StoreContext, what: string): Promise<StreamRange> {
+  try {
+    const si = await ctx.jsm.streams.info(ctx.names.stream);
+    return { first: si.state.first_seq, last: si.state.last_seq };
+  } catch (err) {
+    throw mapUnavailable(err, what, false);
+  }
+}
+
+/**
+ * STREAM.MSG.GET (`last_by_subj`): answered by the stream leader only, unlike DIRECT.GET
+ * which any replica may answer from a possibly stale copy. `subject` may contain
+ * wildcards: then the newest message on any matching subject is returned.
+ */
+export async function leaderLastMessage(ctx: StoreContext, subject: string, what: string): Promise<StoredMsg | null> {
+  try {
+    return await ctx.jsm.streams.getMessage(ctx.names.stream, { last_by_subj: subject });
+  } catch (err) {
+    throw mapUnavailable(err, what, false);
+  }
+}
+
+/** Server-originated consumer notifications that prove the consumer is alive. */
+export const CONSUMER_LIVENESS: ReadonlySet<string> = new Set(["heartbeat", "debug", "discard", "flow_control"]);
+/**
+ * Notifications after which nats.js would recreate the consumer itself. Its recreation
+ * (nats.js 3.4.0) keeps the pull accounting of the lost consumer, so after a server
+ * restart it asks for a handful of messages, gets none, and stalls until two idle
+ * heartbeats are missed (~15 s measured). Readers are therefore replaced by the store
+ * instead (watch: from its own cursor, within milliseconds of the reconnect; list:
+ * fails fast with StoreUnavailableError).
+ */
+export const CONSUMER_LOST: ReadonlySet<string> = new Set(["reset", "consumer_not_found", "consumer_deleted"]);
+
+/** Where an ordered consumer starts. */
+export type ConsumerStart = { kind: "lastPerSubject" } | { kind: "afterRevision"; revision: number };
+
+/** An ordered consumer and its message iterator; `close()` stops and deletes it. */
+export interface OrderedReader {
+  consumer: Consumer;
+  messages: ConsumerMessages;
+  /** Pending-count of the consumer when created: 0 means nothing matched at that moment. */
+  initialPending: number;
+  close(): void;
+}
+
+/**
+ * Open an ordered pull consumer over `subjectFilter`: messages arrive with strictly
+ * increasing sequences, and nats.js recreates the consumer from the last delivered
+ * sequence + 1 when it sees a gap. When the consumer is lost altogether the store
+ * replaces the reader itself (see CONSUMER_LOST).
+ */
+export async function openOrderedReader(ctx: StoreContext, subjectFilter: string, start: ConsumerStart, what: string): Promise<OrderedReader> {
+  const { config } = ctx;
+  let consumer: Consumer;
+  let messages: ConsumerMessages;
+  let initialPending: number;
+  try {
+    consumer = await ctx.js.consumers.get(ctx.names.stream, {
+      filter_subjects: subjectFilter,
+      ...(start.kind === "lastPerSubject"
+        ? { deliver_policy: DeliverPolicy.LastPerSubject }
+        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start.revision + 1 }),
+      // A consumer left behind by a crashed client goes away on its own.
+      inactive_threshold: Math.max(60_000, 4 * config.consumerHeartbeatMs),
+    });
+    initialPending = (await consumer.info(true)).num_pending;
+    messages = await consumer.consume({
+      max_messages: config.fetchBatchSize,
+      idle_heartbeat: config.consumerHeartbeatMs,
+      // The server wants a pull to outlive at least two heartbeats.
+      expires: Math.max(30_000, 4 * config.consumerHeartbeatMs),
+    });
+  } catch (err) {
+    throw mapUnavailable(err, what, false);
+  }
+  let closed = false;
+  return {
+    consumer,
+    messages,
+    initialPending,
+    close() {
+      if (closed) return;
+      closed = true;
+      messages.stop();
+      // Best effort: the inactivity threshold removes it anyway if this fails.
+      consumer.delete().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * The apiserver's HTTPS front: authentication, the Kubernetes URL space, and every
+ * failure as a `Status`. Nothing a client sends may take the process down: each
+ * request's errors end in a Status reply.
+ */
+import { createServer, type Server } from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { timingSafeEqual, createHash } from "node:crypto";
+import { NotFoundError, UnauthorizedError, toApiError } from "@flotilla/api";
+import type { Logger } from "@flotilla/log";
+import type { ApiService } from "../registry/service.ts";
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from "./discovery.ts";
+import { handleResource } from "./handlers.ts";
+import { openApiResponse } from "./openapi.ts";
+import { parseRequestInfo } from "./request-info.ts";
+import { writeError, writeJson } from "./respond.ts";
+
+export interface HttpServerOptions {
+  certPem: string;
+  keyPem: string;
+  /** Bearer tokens accepted, with the user each stands for. */
+  tokens: ReadonlyMap<string, string>;
+  flotillaVersion: string;
+  /** Longest a watch stays open without timeoutSeconds (jittered ×1–2). @default 1800 */
+  maxWatchSeconds?: number;
+}
+
+function digest(token: string): Buffer {
+  return createHash("sha256").update(token).digest();
+}
+
+/** Compare token digests in constant time, so timing does not leak a token's prefix. */
+function authenticate(req: IncomingMessage, tokens: ReadonlyMap<Buffer, string>): string | undefined {
+  const h = req.headers.authorization;
+  if (!h?.startsWith("Bearer ")) return undefined;
+  const d = digest(h.slice(7).trim());
+  for (const [k, user] of tokens) if (timingSafeEqual(k, d)) return user;
+  return undefined;
+}
+
+const PUBLIC_PATHS = new Set(["/healthz", "/livez", "/readyz"]);
+
+export function createHttpServer(svc: ApiService, log: Logger, opts: HttpServerOptions): Server {
+  const tokens = new Map([...opts.tokens].map(([t, u]) => [digest(t), u] as const));
+  const maxWatchSeconds = opts.maxWatchSeconds ?? 1800;
+  const server = createServer({ cert: opts.certPem, key: opts.keyPem }, (req, res) => {
+    const started = performance.now();
+    serve(req, res).catch((err: unknown) => {
+      const e = toApiError(err);
+      if (e.code >= 500) log.error({ err, method: req.method, url: req.url }, "request failed");
+      writeError(res, e);
+    }).finally(() => {
+      log.debug({ method: req.method, url: req.url, code: res.statusCode, ms: Math.round(performance.now() - started) }, "request");
+    });
+  });
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "https://localhost");
+    const path = url.pathname.replace(/\/+$/, "") || "/";
+    if (PUBLIC_PATHS.has(path)) {
+      res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+      return;
+    }
+    if (authenticate(req, tokens) === undefined) throw new UnauthorizedError();
+    const ri = parseRequestInfo(req.method ?? "GET", path, url.searchParams.get("watch") === "true" || url.searchParams.get("watch") === "1");
+    if (ri.kind === "resource") return handleResource({ svc, req, res, query: url.searchParams, ri, maxWatchSeconds });
+    return serveOther(req, res, path);
+  }
+
+  function serveOther(req: IncomingMessage, res: ServerResponse, path: string): void {
+    if (path === "/version") return writeJson(res, 200, versionInfo(opts.flotillaVersion));
+    if (path === "/api") return writeJson(res, 200, apiVersions(`${req.socket.localAddress ?? "127.0.0.1"}:${req.socket.localPort ?? 0}`));
+    if (path === "/apis") return writeJson(res, 200, apiGroupList());
+    if (path.startsWith("/openapi/")) return openApiResponse(req, res, path);
+    const m = /^\/(?:api\/(v1)|apis\/([^/]+)(?:\/([^/]+))?)$/.exec(path);
+    if (m) {
+      const body = m[1] ? apiResourceList("v1") : m[3] ? apiResourceList(`${m[2]}/${m[3]}`) : apiGroup(m[2]!);
+      if (body) return writeJson(res, 200, body);
+    }
+    throw new NotFoundError({ group: "", resource: "", name: path });
+  }
+
+  server.on("clientError", (err, socket) => {
+    log.debug({ err }, "client error");
+    socket.destroy();
+  });
+  return server;
+}

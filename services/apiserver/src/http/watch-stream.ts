@@ -1,0 +1,72 @@
+/**
+ * A watch over HTTP: chunked JSON lines, headers flushed at once (kubectl's rollout
+ * status, wait and delete hang otherwise). With a Table Accept, each event carries a
+ * one-row Table, the column definitions only on the first.
+ */
+import type { ServerResponse } from "node:http";
+import { WatchEventType, type KubeObject } from "@flotilla/api";
+import { buildTable } from "../tables/index.ts";
+import type { WatchSink } from "../storage/watch-cache.ts";
+import type { ResponseFormat } from "./negotiate.ts";
+
+export interface HttpWatchOptions {
+  resource: string;
+  /** Kind and apiVersion of bookmark objects, which clients decode as the watched type. */
+  kind: string;
+  apiVersion: string;
+  format: ResponseFormat;
+  /** A watcher whose unsent output exceeds this is cut off; it relists. @default 16 MiB */
+  maxBufferedBytes?: number;
+}
+
+export class HttpWatchSink implements WatchSink {
+  private readonly res: ServerResponse;
+  private readonly opts: HttpWatchOptions;
+  private firstTable = true;
+  private closed = false;
+  private lastRevision = "";
+  onClose: () => void = () => {};
+
+  constructor(res: ServerResponse, opts: HttpWatchOptions) {
+    this.res = res;
+    this.opts = opts;
+    res.writeHead(200, { "content-type": "application/json", "cache-control": "no-cache, private", "transfer-encoding": "chunked" });
+    res.flushHeaders();
+  }
+
+  private write(line: string): void {
+    if (this.closed) return;
+    if (this.res.writableLength > (this.opts.maxBufferedBytes ?? 16 << 20)) {
+      this.close();
+      return;
+    }
+    this.res.write(line + "\n");
+  }
+
+  private render(obj: KubeObject): unknown {
+    if (this.opts.format !== "table") return obj;
+    const table = buildTable({ resource: this.opts.resource, objects: [obj], now: new Date(), resourceVersion: obj.metadata.resourceVersion ?? "", includeObject: "Metadata", noHeaders: !this.firstTable });
+    this.firstTable = false;
+    return table;
+  }
+
+  event(type: WatchEventType, object: KubeObject): void {
+    this.lastRevision = object.metadata.resourceVersion ?? this.lastRevision;
+    this.write(JSON.stringify({ type, object: this.render(object) }));
+  }
+
+  bookmark(revision: number): void {
+    const rv = String(revision);
+    if (rv === this.lastRevision) return;
+    this.lastRevision = rv;
+    const head = this.opts.format === "table" ? { kind: "Table", apiVersion: "meta.k8s.io/v1" } : { kind: this.opts.kind, apiVersion: this.opts.apiVersion };
+    this.write(JSON.stringify({ type: WatchEventType.Bookmark, object: { ...head, metadata: { resourceVersion: rv } } }));
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.res.end();
+    this.onClose();
+  }
+}

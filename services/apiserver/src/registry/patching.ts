@@ -1,0 +1,119 @@
+/**
+ * PATCH in its four Kubernetes flavours. Every flavour ends as a full object that goes
+ * through the same decode → default → prepare → validate pipeline as a PUT, so a patch
+ * can never store what a PUT would have refused.
+ */
+import {
+  BadRequestError,
+  NotFoundError,
+  UnsupportedMediaTypeError,
+  applyJsonPatch,
+  applyMergePatch,
+  applyStrategicMergePatch,
+  serverSideApply,
+  type KubeObject,
+  type ResourceInfo,
+} from "@flotilla/api";
+import type { ApiService, WriteOptions, WriteResult } from "./service.ts";
+import { prepareForCreate, prepareForUpdate, nowTimestamp } from "./strategy.ts";
+
+export const PatchType = {
+  Json: "application/json-patch+json",
+  Merge: "application/merge-patch+json",
+  Strategic: "application/strategic-merge-patch+json",
+  Apply: "application/apply-patch+yaml",
+} as const;
+export type PatchType = (typeof PatchType)[keyof typeof PatchType];
+
+export function parsePatchType(contentType: string | undefined): PatchType {
+  const ct = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+  for (const t of Object.values(PatchType)) if (t === ct) return t;
+  throw new UnsupportedMediaTypeError(ct || "(none)");
+}
+
+export interface PatchOptions extends WriteOptions {
+  subresource?: "status";
+  /** Server-side apply: take ownership of conflicting fields. */
+  force?: boolean;
+}
+
+function patchedRaw(type: Exclude<PatchType, "application/apply-patch+yaml">, current: KubeObject, patch: unknown, info: ResourceInfo): unknown {
+  switch (type) {
+    case PatchType.Json:
+      if (!Array.isArray(patch)) throw new BadRequestError("a JSON patch must be an array of operations");
+      return applyJsonPatch(current, patch);
+    case PatchType.Merge:
+      return applyMergePatch(current, patch);
+    case PatchType.Strategic:
+      return applyStrategicMergePatch(current, patch, { group: info.group, kind: info.kind });
+  }
+}
+
+/** `patch` is the decoded body (JSON value; YAML already parsed for apply). */
+export async function patchObject(svc: ApiService, info: ResourceInfo, namespace: string | undefined, name: string, type: PatchType, patch: unknown, opts: PatchOptions): Promise<WriteResult> {
+  if (type === PatchType.Apply) return apply(svc, info, namespace, name, patch, opts);
+  let warnings: string[] = [];
+  const object = await svc.guaranteedUpdate(
+    info,
+    namespace,
+    name,
+    (current) => {
+      const raw = patchedRaw(type, current, patch, info) as KubeObject;
+      const admitted = svc.admit(info, raw, opts);
+      warnings = admitted.warnings;
+      const next = prepareForUpdate(info, current, admitted.object, opts.subresource);
+      svc.validate(info, next, current);
+      return svc.track(info, current, next, opts, opts.subresource);
+    },
+    { dryRun: opts.dryRun === true },
+  );
+  return { object, warnings };
+}
+
+/**
+ * What an apply may own: the main resource never owns status (for kinds with a status
+ * subresource), and the status subresource owns only status.
+ */
+function ownedScope(info: ResourceInfo, subresource: "status" | undefined): { subresource?: string; ignoreFields?: string[][] } {
+  if (subresource) return { subresource };
+  return info.subresources.includes("status") ? { ignoreFields: [["status"]] } : {};
+}
+
+/** Server-side apply: create if absent, else merge with field ownership. */
+async function apply(svc: ApiService, info: ResourceInfo, namespace: string | undefined, name: string, applied: unknown, opts: PatchOptions): Promise<WriteResult> {
+  if (!opts.fieldManager) throw new BadRequestError("PATCH requests with the apply content type require fieldManager to be set");
+  if (applied === null || typeof applied !== "object" || Array.isArray(applied)) throw new BadRequestError("an apply patch must be an object");
+  const cfg = applied as KubeObject;
+  if (cfg.metadata?.name !== undefined && cfg.metadata.name !== name) {
+    throw new BadRequestError(`the name of the object (${cfg.metadata.name}) does not match the name on the URL (${name})`);
+  }
+  const manager = opts.fieldManager;
+  const now = nowTimestamp();
+  try {
+    let warnings: string[] = [];
+    const object = await svc.guaranteedUpdate(
+      info,
+      namespace,
+      name,
+      (current) => {
+        const { object: merged } = serverSideApply({ live: current, applied: cfg, manager, force: opts.force === true, kind: { group: info.group, kind: info.kind }, now, ...ownedScope(info, opts.subresource) });
+        const admitted = svc.admit(info, merged, opts);
+        warnings = admitted.warnings;
+        const next = prepareForUpdate(info, current, admitted.object, opts.subresource);
+        svc.validate(info, next, current);
+        return next;
+      },
+      { dryRun: opts.dryRun === true },
+    );
+    return { object, warnings };
+  } catch (err) {
+    if (!(err instanceof NotFoundError) || opts.subresource) throw err;
+  }
+  // Absent: the applied configuration becomes the object, owned by this manager.
+  const { object: fresh } = serverSideApply({ live: undefined, applied: { ...cfg, metadata: { ...cfg.metadata, name } }, manager, force: opts.force === true, kind: { group: info.group, kind: info.kind }, now, ...ownedScope(info, undefined) });
+  const { object, warnings } = svc.admit(info, fresh, opts);
+  prepareForCreate(info, object, namespace, new Date());
+  svc.validate(info, object);
+  if (opts.dryRun) return { object, warnings, created: true };
+  return { object: await svc.insert(info, object), warnings, created: true };
+}

@@ -1,0 +1,229 @@
+/**
+ * The API's verbs, independent of transport: the HTTP server and the NATS bus both
+ * call this, so kubectl and the actors see one behaviour. Reads are served from the
+ * watch cache (consistent reads wait until it has caught up with the store); writes
+ * go to the store with compare-and-set and are never applied blindly.
+ */
+import {
+  BadRequestError,
+  ConflictError,
+  InvalidError,
+  NotFoundError,
+  applyDefaults,
+  decodeObject,
+  groupVersion,
+  recordUpdate,
+  validateObject,
+  type KubeList,
+  type KubeObject,
+  type ObjectRef,
+  type ResourceInfo,
+} from "@flotilla/api";
+import { objectKey, type Store } from "@flotilla/store";
+import type { CacheWatch, WatchCache, WatchSink } from "../storage/watch-cache.ts";
+import { parseFieldSelector, parseLabelSelector, type ObjectFilter } from "../storage/selectors.ts";
+import { nowTimestamp, prepareForCreate, prepareForUpdate, sameObject } from "./strategy.ts";
+import { mapStoreError } from "./store-errors.ts";
+import { decodeContinue, encodeContinue, parseResourceVersion } from "./list-options.ts";
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  /** fieldValidation=Strict: unknown fields are a 400 instead of a warning. */
+  strict?: boolean;
+  fieldManager?: string;
+}
+
+export interface WriteResult {
+  object: KubeObject;
+  /** Unknown fields dropped under non-strict validation, for Warning headers. */
+  warnings: string[];
+  created?: boolean;
+}
+
+export interface ListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+}
+
+export interface WatchOptions extends ListOptions {
+  allowWatchBookmarks?: boolean;
+}
+
+/** Turns the current object into the next one; throwing aborts the update. */
+export type TryUpdate = (current: KubeObject) => KubeObject | Promise<KubeObject>;
+
+// A contended object (many writers) converges in a few rounds; more means something
+// is writing in a loop, and the client is better told than kept waiting.
+const MAX_UPDATE_ATTEMPTS = 16;
+
+export class ApiService {
+  readonly store: Store;
+  readonly cache: WatchCache;
+  private readonly now: () => Date;
+
+  constructor(store: Store, cache: WatchCache, now: () => Date = () => new Date()) {
+    this.store = store;
+    this.cache = cache;
+    this.now = now;
+  }
+
+  ref(info: ResourceInfo, name: string): ObjectRef {
+    return { group: info.group, resource: info.resource, name };
+  }
+
+  key(info: ResourceInfo, namespace: string | undefined, name: string): string {
+    return objectKey(info.resource, info.namespaced ? namespace : undefined, name);
+  }
+
+  /** The current object. resourceVersion "0" accepts the cache's copy; otherwise read from the store leader. */
+  async get(info: ResourceInfo, namespace: string | undefined, name: string, resourceVersion?: string): Promise<KubeObject> {
+    const key = this.key(info, namespace, name);
+    if (resourceVersion === "0") {
+      const cached = this.cache.get(info.resource, key);
+      if (!cached) throw new NotFoundError(this.ref(info, name));
+      return cached;
+    }
+    let entry;
+    try {
+      entry = await this.store.get(key);
+    } catch (err) {
+      throw mapStoreError(err, this.ref(info, name));
+    }
+    if (!entry) throw new NotFoundError(this.ref(info, name));
+    const obj = entry.value as KubeObject;
+    obj.metadata = { ...obj.metadata, resourceVersion: String(entry.revision) };
+    return obj;
+  }
+
+  filter(info: ResourceInfo, namespace: string | undefined, opts: ListOptions): ObjectFilter {
+    const f: ObjectFilter = { labels: parseLabelSelector(opts.labelSelector), fields: parseFieldSelector(opts.fieldSelector, info.resource) };
+    if (info.namespaced && namespace) f.namespace = namespace;
+    return f;
+  }
+
+  async list(info: ResourceInfo, namespace: string | undefined, opts: ListOptions): Promise<KubeList> {
+    const filter = this.filter(info, namespace, opts);
+    const rv = parseResourceVersion(opts.resourceVersion);
+    const cont = opts.continue ? decodeContinue(opts.continue) : undefined;
+    // Unset resourceVersion means "most recent": wait until the cache holds every
+    // acknowledged write. "0" means "any": serve the cache as it is.
+    if (rv === undefined && !cont) await this.cache.syncToStore();
+    else if (rv) await this.cache.waitForRevision(rv);
+    const page = this.cache.list(info.resource, filter, opts.limit ?? 0, cont?.key ?? "");
+    const revision = cont?.revision ?? this.cache.revision;
+    const metadata: KubeList["metadata"] = { resourceVersion: String(revision) };
+    if (page.more > 0) {
+      metadata.continue = encodeContinue({ revision, key: page.lastKey });
+      metadata.remainingItemCount = page.more;
+    }
+    return { kind: `${info.kind}List`, apiVersion: groupVersion(info), metadata, items: page.items };
+  }
+
+  async watch(info: ResourceInfo, namespace: string | undefined, opts: WatchOptions, sink: WatchSink): Promise<CacheWatch> {
+    const filter = this.filter(info, namespace, opts);
+    const rv = parseResourceVersion(opts.resourceVersion);
+    if (rv) await this.cache.waitForRevision(rv);
+    const w: Parameters<WatchCache["watch"]>[0] = { resource: info.resource, filter, bookmarks: opts.allowWatchBookmarks === true };
+    if (rv !== undefined) w.fromRevision = rv;
+    return this.cache.watch(w, sink);
+  }
+
+  /** Decode and default a client's object (validation comes after the server's fields are set). */
+  admit(info: ResourceInfo, raw: unknown, opts: WriteOptions): { object: KubeObject; warnings: string[] } {
+    const { object, warnings } = decodeObject(info, raw, { strict: opts.strict === true });
+    applyDefaults(info, object);
+    return { object, warnings };
+  }
+
+  /** Record which manager wrote which fields (managedFields), for a non-apply write. */
+  track(info: ResourceInfo, old: KubeObject | undefined, next: KubeObject, opts: WriteOptions, subresource?: string): KubeObject {
+    const ignore = subresource ? {} : info.subresources.includes("status") ? { ignoreFields: [["status"]] } : {};
+    return recordUpdate({ old, next, manager: opts.fieldManager ?? "unknown", kind: { group: info.group, kind: info.kind }, now: nowTimestamp(this.now()), ...(subresource ? { subresource } : {}), ...ignore });
+  }
+
+  validate(info: ResourceInfo, obj: KubeObject, old?: KubeObject): void {
+    const causes = validateObject(info, obj, old);
+    if (causes.length > 0) throw new InvalidError(info.kind, info.group, obj.metadata.name ?? obj.metadata.generateName ?? "", causes);
+  }
+
+  async create(info: ResourceInfo, namespace: string | undefined, raw: unknown, opts: WriteOptions = {}): Promise<WriteResult> {
+    const admitted = this.admit(info, raw, opts);
+    const warnings = admitted.warnings;
+    const object = this.track(info, undefined, prepareForCreate(info, admitted.object, namespace, this.now()), opts);
+    this.validate(info, object);
+    if (opts.dryRun) return { object, warnings, created: true };
+    return { object: await this.insert(info, object), warnings, created: true };
+  }
+
+  /** Write a prepared, validated new object. */
+  async insert(info: ResourceInfo, object: KubeObject): Promise<KubeObject> {
+    const name = object.metadata.name!;
+    try {
+      const revision = await this.store.create(this.key(info, object.metadata.namespace, name), object);
+      object.metadata.resourceVersion = String(revision);
+      return object;
+    } catch (err) {
+      throw mapStoreError(err, this.ref(info, name));
+    }
+  }
+
+  /**
+   * Read-modify-write with compare-and-set, retried on a lost race (Kubernetes'
+   * GuaranteedUpdate). The first attempt uses the cache's copy; after a conflict the
+   * current object is read from the store leader. An update that changes nothing is
+   * not written. `expectedRevision` (from the client's body) turns a lost race into 409.
+   */
+  async guaranteedUpdate(info: ResourceInfo, namespace: string | undefined, name: string, tryUpdate: TryUpdate, opts: { dryRun?: boolean; expectedRevision?: number } = {}): Promise<KubeObject> {
+    const key = this.key(info, namespace, name);
+    const ref = this.ref(info, name);
+    let current = this.cache.get(info.resource, key);
+    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+      if (!current || attempt > 0) current = await this.get(info, namespace, name);
+      const revision = Number(current.metadata.resourceVersion);
+      if (opts.expectedRevision !== undefined && opts.expectedRevision !== revision) throw new ConflictError(ref);
+      const next = await tryUpdate(structuredClone(current));
+      if (sameObject(current, next) || opts.dryRun) return opts.dryRun ? next : current;
+      try {
+        const rev = await this.finishUpdate(key, next, revision);
+        next.metadata.resourceVersion = String(rev);
+        return next;
+      } catch (err) {
+        const mapped = mapStoreError(err, ref);
+        if (!(mapped instanceof ConflictError) || opts.expectedRevision !== undefined) throw mapped;
+      }
+    }
+    throw new ConflictError(ref, "too many concurrent writers; please retry");
+  }
+
+  /** An object being deleted whose last finalizer is gone is removed, not updated. */
+  private async finishUpdate(key: string, next: KubeObject, revision: number): Promise<number> {
+    const m = next.metadata;
+    if (m.deletionTimestamp && (!m.finalizers || m.finalizers.length === 0)) return this.store.delete(key, revision);
+    return this.store.update(key, next, revision);
+  }
+
+  /** PUT: replace the object (or its status). A body resourceVersion makes it conditional. */
+  async update(info: ResourceInfo, namespace: string | undefined, name: string, raw: unknown, opts: WriteOptions & { subresource?: "status" } = {}): Promise<WriteResult> {
+    const { object, warnings } = this.admit(info, raw, opts);
+    if (object.metadata.name !== undefined && object.metadata.name !== name) {
+      throw new BadRequestError(`the name of the object (${object.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    const rv = object.metadata.resourceVersion ? Number(object.metadata.resourceVersion) : undefined;
+    if (rv !== undefined && !Number.isSafeInteger(rv)) throw new BadRequestError(`metadata.resourceVersion: invalid value "${object.metadata.resourceVersion}"`);
+    const updated = await this.guaranteedUpdate(
+      info,
+      namespace,
+      name,
+      (current) => {
+        const next = prepareForUpdate(info, current, structuredClone(object), opts.subresource);
+        this.validate(info, next, current);
+        return this.track(info, current, next, opts, opts.subresource);
+      },
+      rv === undefined ? { dryRun: opts.dryRun === true } : { dryRun: opts.dryRun === true, expectedRevision: rv },
+    );
+    return { object: updated, warnings };
+  }
+}

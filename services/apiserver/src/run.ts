@@ -1,0 +1,96 @@
+/**
+ * Start one apiserver replica: the store, the watch cache, the HTTPS server and the
+ * bus API. Several replicas may run against one bucket; all are active.
+ */
+import { join } from "node:path";
+import type { AddressInfo } from "node:net";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { AlreadyExistsError, resourceInfo } from "@flotilla/api";
+import type { Logger } from "@flotilla/log";
+import { KvStore } from "@flotilla/store";
+import type { ApiServerConfig } from "./config.ts";
+import { createHttpServer } from "./http/server.ts";
+import { ensureAdminToken, ensurePki, writeKubeconfig } from "./pki/index.ts";
+import { ApiService } from "./registry/service.ts";
+import { WatchCache } from "./storage/watch-cache.ts";
+import { startBusApi, type BusApi } from "./bus/server.ts";
+
+export interface ApiServerDeps {
+  nc: NatsConnection;
+  log: Logger;
+}
+
+export interface ApiServerHandle {
+  /** https://<advertise>:<port> */
+  url: string;
+  port: number;
+  kubeconfigPath: string;
+  adminToken: string;
+  caCertPem: string;
+  service: ApiService;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"] as const;
+
+async function ensureNamespaces(svc: ApiService): Promise<void> {
+  const info = resourceInfo("", "namespaces")!;
+  for (const name of DEFAULT_NAMESPACES) {
+    try {
+      await svc.create(info, undefined, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
+    } catch (err) {
+      // Another replica (or an earlier start) made it: that is the goal.
+      if (!(err instanceof AlreadyExistsError)) throw err;
+    }
+  }
+}
+
+export async function startApiServer(cfg: ApiServerConfig, deps: ApiServerDeps): Promise<ApiServerHandle> {
+  const { nc, log } = deps;
+  // History 5 per key: with 1, a value superseded before a watcher reads it is gone from
+  // the stream, so live watchers could miss an update; 5 keeps that window wide at a
+  // bounded cost in stream size.
+  const store = await KvStore.create(nc, { bucket: cfg.bucket, replicas: cfg.replicas, historyPerKey: 5 });
+  const cache = await WatchCache.start(store, log, { historyPerResource: cfg.watchHistoryPerResource });
+  const service = new ApiService(store, cache);
+  await ensureNamespaces(service);
+
+  const pkiDir = join(cfg.dataDir, "pki");
+  const hosts = [cfg.advertiseAddress, ...cfg.tlsSans];
+  if (cfg.bindAddress !== "0.0.0.0" && cfg.bindAddress !== "::") hosts.push(cfg.bindAddress);
+  const pki = await ensurePki({ dir: pkiDir, hosts });
+  const adminToken = await ensureAdminToken(pkiDir);
+  const http = createHttpServer(service, log, {
+    certPem: pki.certPem,
+    keyPem: pki.keyPem,
+    tokens: new Map([[adminToken, "admin"]]),
+    flotillaVersion: cfg.version,
+    maxWatchSeconds: cfg.maxWatchSeconds,
+  });
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(cfg.port, cfg.bindAddress, () => resolve());
+  });
+  const port = (http.address() as AddressInfo).port;
+  const url = `https://${cfg.advertiseAddress.includes(":") ? `[${cfg.advertiseAddress}]` : cfg.advertiseAddress}:${port}`;
+  const kubeconfigPath = join(cfg.dataDir, "kubeconfig");
+  await writeKubeconfig(kubeconfigPath, { clusterName: "flotilla", server: url, caCertPem: pki.caCertPem, token: adminToken, user: "admin" });
+  const bus: BusApi = await startBusApi(nc, service, log, { subjectPrefix: cfg.subjectPrefix });
+  log.info({ url, kubeconfig: kubeconfigPath }, "apiserver serving");
+
+  return {
+    url,
+    port,
+    kubeconfigPath,
+    adminToken,
+    caCertPem: pki.caCertPem,
+    service,
+    async stop() {
+      await bus.stop();
+      cache.stop();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await store.close();
+    },
+  };
+}

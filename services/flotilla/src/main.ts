@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+/** The flotilla command: starts a master (`server`), a local cluster (`up`), and more. */
+import { Command } from "commander";
+import { downCommand, upCommand } from "./cli/up.ts";
+import { serverCommand } from "./cli/server.ts";
+import { versionCommand } from "./cli/version.ts";
+import { FLOTILLA_VERSION } from "./version.ts";
+
+const program = new Command("flotilla")
+  .description("Flotilla: a Kubernetes-compatible orchestrator for fleets of VMs and Raspberry Pis")
+  .version(FLOTILLA_VERSION, "-v, --version")
+  .addCommand(serverCommand())
+  .addCommand(upCommand())
+  .addCommand(downCommand())
+  .addCommand(versionCommand());
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  console.error(`flotilla: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

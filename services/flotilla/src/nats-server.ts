@@ -1,0 +1,121 @@
+/**
+ * The embedded nats-server a master runs as a child process: JetStream in the data
+ * dir with `sync_interval: always` (every acknowledged write is fsynced; the default
+ * fsyncs only every two minutes, so a power loss of every master at once could lose
+ * acknowledged writes). Flotilla needs nats-server >= 2.11 (per-key TTLs); 2.15 is
+ * what the project installs and tests.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { Logger } from "@flotilla/log";
+
+export interface EmbeddedNatsOptions {
+  dataDir: string;
+  /** Client address. @default "127.0.0.1" */
+  host?: string;
+  /** Client port. @default 4222 */
+  port?: number;
+  /** Name of this server in a cluster. @default "flotilla-1" */
+  serverName?: string;
+  /** Binary to run. @default FLOTILLA_NATS_SERVER, the project's .tools copy, or nats-server on PATH */
+  binary?: string;
+}
+
+const MIN_VERSION: [number, number] = [2, 11];
+
+/** Where the nats-server binary is: explicit, env, the project's own copy, or PATH. */
+export function findNatsServer(explicit?: string): string {
+  if (explicit) return explicit;
+  const env = process.env["FLOTILLA_NATS_SERVER"];
+  if (env && existsSync(env)) return env;
+  const here = dirname(fileURLToPath(import.meta.url));
+  const local = resolve(here, "../../../.tools/nats/usr/sbin/nats-server");
+  if (existsSync(local)) return local;
+  return "nats-server";
+}
+
+/** "v2.15.1" from `nats-server --version`; throws when older than 2.11. */
+export function natsServerVersion(binary: string): string {
+  const out = spawnSync(binary, ["--version"], { encoding: "utf8" });
+  if (out.error) throw new Error(`cannot run ${binary}: ${out.error.message} (run "make tools" to install nats-server 2.15)`);
+  const m = /v(\d+)\.(\d+)\.(\d+)/.exec(out.stdout);
+  if (!m) throw new Error(`cannot read the version of ${binary}: ${out.stdout}`);
+  const [maj, min] = [Number(m[1]), Number(m[2])];
+  if (maj < MIN_VERSION[0] || (maj === MIN_VERSION[0] && min < MIN_VERSION[1])) {
+    throw new Error(`${binary} is v${m[1]}.${m[2]}.${m[3]}; Flotilla needs >= 2.11 (per-key TTLs, and 2.9 loses acknowledged writes after kill -9)`);
+  }
+  return `v${m[1]}.${m[2]}.${m[3]}`;
+}
+
+export interface EmbeddedNats {
+  url: string;
+  version: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startEmbeddedNats(o: EmbeddedNatsOptions, log: Logger): Promise<EmbeddedNats> {
+  const binary = findNatsServer(o.binary);
+  const version = natsServerVersion(binary);
+  const host = o.host ?? "127.0.0.1";
+  const port = o.port ?? 4222;
+  const dir = join(o.dataDir, "nats");
+  await mkdir(join(dir, "jetstream"), { recursive: true });
+  const conf = join(dir, "nats-server.conf");
+  await writeFile(
+    conf,
+    [
+      `server_name: ${JSON.stringify(o.serverName ?? "flotilla-1")}`,
+      `host: ${JSON.stringify(host)}`,
+      `port: ${port}`,
+      `jetstream { store_dir: ${JSON.stringify(join(dir, "jetstream"))}, sync_interval: always }`,
+      "",
+    ].join("\n"),
+  );
+  const child = spawn(binary, ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
+  const natsLog = log.child({ component: "nats-server" });
+  child.stderr?.on("data", (b: Buffer) => {
+    for (const line of b.toString().split("\n")) if (line.includes("[ERR]") || line.includes("[WRN]") || line.includes("[FTL]")) natsLog.warn(line.trim());
+  });
+  const url = `nats://${host}:${port}`;
+  await waitForJetStream(url, child);
+  natsLog.info({ url, version }, "embedded nats-server ready");
+  return {
+    url,
+    version,
+    child,
+    async stop() {
+      if (child.exitCode !== null) return;
+      // SIGTERM lets nats-server hand over RAFT leadership and flush cleanly.
+      const exited = new Promise<void>((r) => child.once("exit", () => r()));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function waitForJetStream(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`nats-server exited with code ${child.exitCode} (port in use?)`);
+    let nc: NatsConnection | undefined;
+    try {
+      nc = await connect({ servers: url, timeout: 1000, reconnect: false });
+      await nc.request("$JS.API.INFO", undefined, { timeout: 1000 });
+      return;
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      await nc?.close();
+    }
+  }
+  throw new Error(`nats-server at ${url} did not become ready: ${String(last)}`);
+}

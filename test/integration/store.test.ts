@@ -1,0 +1,405 @@
+/**
+ * libs/store against a real nats-server: compare-and-set, list, watch (replay, initial
+ * state, 410 Gone, server restarts), plain-KV readability, and a 3-node R3 cluster.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { Kvm } from "@nats-io/kv";
+import {
+  KeyExistsError,
+  KeyNotFoundError,
+  KvStore,
+  objectKey,
+  parseKey,
+  prefixFor,
+  RevisionMismatchError,
+  StoreGoneError,
+  StoreUnavailableError,
+  type KvStoreOptions,
+  type StoreEvent,
+  type StoreWatch,
+} from "@flotilla/store";
+import { startNatsCluster, startNatsServer, type NatsClusterHandle, type NatsServerHandle } from "../support/nats.ts";
+
+let bucketSeq = 0;
+/** A fresh bucket per test keeps revisions and history independent between tests. */
+function freshBucket(): string {
+  return `t${process.pid}-${++bucketSeq}`;
+}
+
+function connectTo(servers: string | string[]): Promise<NatsConnection> {
+  return connect({ servers, maxReconnectAttempts: -1, reconnectTimeWait: 250, name: "store-test" });
+}
+
+/** The next `n` events of a watch, failing the test if they do not arrive in time. */
+async function take(iter: AsyncIterator<StoreEvent>, n: number, timeoutMs = 20_000): Promise<StoreEvent[]> {
+  const out: StoreEvent[] = [];
+  const deadline = Date.now() + timeoutMs;
+  while (out.length < n) {
+    const left = deadline - Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, rej) => {
+      timer = setTimeout(() => rej(new Error(`timed out with ${out.length}/${n} events: ${JSON.stringify(out.slice(-3))}`)), Math.max(left, 1));
+    });
+    try {
+      const r = await Promise.race([iter.next(), timeout]);
+      if (r.done) throw new Error(`watch ended after ${out.length}/${n} events`);
+      out.push(r.value);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  return out;
+}
+
+/** Expect no further event within `ms`. */
+async function expectQuiet(iter: AsyncIterator<StoreEvent>, ms: number): Promise<void> {
+  const r = await Promise.race([iter.next(), new Promise<"quiet">((res) => setTimeout(() => res("quiet"), ms))]);
+  expect(r).toBe("quiet");
+}
+
+/** A write that rides out a server restart: on "unavailable" re-read, then retry. */
+async function createEventually(store: KvStore, key: string, value: unknown, timeoutMs = 30_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await store.create(key, value);
+    } catch (err) {
+      if (!(err instanceof StoreUnavailableError) || Date.now() > deadline) throw err;
+      // The create may have landed (timeout during recovery): re-read, never blindly repeat.
+      const seen = await store.get(key).catch(() => undefined);
+      if (seen) return seen.revision;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+describe("store: single nats-server", () => {
+  let server: NatsServerHandle;
+  let nc: NatsConnection;
+  const stores: KvStore[] = [];
+  async function openStore(options: KvStoreOptions = {}): Promise<KvStore> {
+    const s = await KvStore.create(nc, { bucket: freshBucket(), ...options });
+    stores.push(s);
+    return s;
+  }
+
+  beforeAll(async () => {
+    server = await startNatsServer({ jetstream: true });
+    nc = await connectTo(server.url);
+  });
+  afterAll(async () => {
+    for (const s of stores) await s.close();
+    await nc?.close();
+    await server?.stop();
+  });
+
+  it("store: a second create of the same key fails with KeyExistsError", async () => {
+    const store = await openStore();
+    const key = objectKey("pods", "default", "web-1");
+    const rev = await store.create(key, { n: 1 });
+    await expect(store.create(key, { n: 2 })).rejects.toBeInstanceOf(KeyExistsError);
+    expect(await store.get(key)).toEqual({ key, revision: rev, value: { n: 1 } });
+  });
+
+  it("store: of 50 concurrent updates from one revision exactly one wins", async () => {
+    const store = await openStore();
+    const key = objectKey("pods", "default", "contended");
+    const rev = await store.create(key, { writer: -1 });
+    const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => store.update(key, { writer: i }, rev)));
+    const won = results.flatMap((r, i) => (r.status === "fulfilled" ? [{ i, revision: r.value }] : []));
+    const lost = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(49);
+    for (const err of lost) {
+      expect(err).toBeInstanceOf(RevisionMismatchError);
+      expect((err as RevisionMismatchError).expectedRevision).toBe(rev);
+    }
+    const winner = won[0] as { i: number; revision: number };
+    expect(await store.get(key)).toEqual({ key, revision: winner.revision, value: { writer: winner.i } });
+  });
+
+  it("store: delete-if-revision refuses a stale revision and deletes at the current one", async () => {
+    const store = await openStore();
+    const key = objectKey("configmaps", "default", "cm");
+    const r1 = await store.create(key, { v: 1 });
+    const r2 = await store.update(key, { v: 2 }, r1);
+    const stale = await store.delete(key, r1).catch((e: unknown) => e);
+    expect(stale).toBeInstanceOf(RevisionMismatchError);
+    expect((stale as RevisionMismatchError).currentRevision).toBe(r2);
+    const r3 = await store.delete(key, r2);
+    expect(r3).toBeGreaterThan(r2);
+    expect(await store.get(key)).toBeUndefined();
+    await expect(store.delete(key)).rejects.toBeInstanceOf(KeyNotFoundError);
+    await expect(store.update(key, { v: 3 }, r2)).rejects.toBeInstanceOf(KeyNotFoundError);
+    await expect(store.update(objectKey("configmaps", "default", "never"), {}, 1)).rejects.toBeInstanceOf(KeyNotFoundError);
+    // A deleted key can be created again.
+    const r4 = await store.create(key, { v: 4 });
+    expect(await store.get(key)).toEqual({ key, revision: r4, value: { v: 4 } });
+    expect(await store.currentRevision()).toBe(r4);
+  });
+
+  it("store: list returns one namespace or a whole resource, names round-trip, revision is the store's", async () => {
+    const store = await openStore();
+    const names = ["web.v1", "a:b", "under_score", "eq=sign", "ünï", "🚀"];
+    for (const n of names) await store.create(objectKey("pods", "default", n), { name: n });
+    await store.create(objectKey("pods", "default2", "other"), { name: "other" });
+    await store.create(objectKey("pods", "kube-system", "dns"), { name: "dns" });
+    await store.create(objectKey("nodes", undefined, "pi-1"), { name: "pi-1" });
+    const deleted = await store.create(objectKey("pods", "default", "gone"), {});
+    await store.delete(objectKey("pods", "default", "gone"), deleted);
+    // A later write elsewhere: the list's revision must cover it, not stop at its items.
+    const last = await store.create(objectKey("secrets", "default", "s"), {});
+
+    const ns = await store.list(prefixFor("pods", "default"));
+    expect(ns.items.map((i) => parseKey(i.key).name).sort()).toEqual([...names].sort());
+    for (const item of ns.items) expect(item.value).toEqual({ name: parseKey(item.key).name });
+    expect(ns.revision).toBe(last);
+
+    const all = await store.list(prefixFor("pods"));
+    expect(all.items.map((i) => parseKey(i.key).namespace).sort()).toEqual([...names.map(() => "default"), "default2", "kube-system"].sort());
+    const nodes = await store.list(prefixFor("nodes"));
+    expect(nodes.items.map((i) => parseKey(i.key))).toEqual([{ resource: "nodes", namespace: undefined, name: "pi-1" }]);
+    expect((await store.list(prefixFor("deployments"))).items).toEqual([]);
+    expect((await store.list(prefixFor("deployments"))).revision).toBe(last);
+    expect((await store.list("")).items).toHaveLength(names.length + 4);
+  });
+
+  it("store: watch from a revision replays exactly the later changes, in order", async () => {
+    // History 10 keeps every change of a key, so the replay can be compared one for one.
+    const store = await openStore({ historyPerKey: 10 });
+    await store.create(objectKey("pods", "default", "before"), {});
+    const from = await store.currentRevision();
+    const expected: StoreEvent[] = [];
+    const a = objectKey("pods", "default", "a");
+    const ra1 = await store.create(a, { v: 1 });
+    expected.push({ type: "put", key: a, revision: ra1, value: { v: 1 } });
+    await store.create(objectKey("services", "default", "not-pods"), {});
+    const ra2 = await store.update(a, { v: 2 }, ra1);
+    expected.push({ type: "put", key: a, revision: ra2, value: { v: 2 } });
+    const b = objectKey("pods", "kube-system", "b");
+    const rb = await store.create(b, { v: 1 });
+    expected.push({ type: "put", key: b, revision: rb, value: { v: 1 } });
+    const ra3 = await store.delete(a, ra2);
+    expected.push({ type: "delete", key: a, revision: ra3 });
+
+    const w = await store.watch({ prefix: "pods.", fromRevision: from });
+    const it = w[Symbol.asyncIterator]();
+    expect(await take(it, expected.length)).toEqual(expected);
+    await expectQuiet(it, 200);
+    w.stop();
+    expect((await it.next()).done).toBe(true);
+  });
+
+  it("store: watch without a revision delivers current values, then onInitialized, then live changes", async () => {
+    // History 10: with 1, the delete below may replace the update before the consumer
+    // reads it (see the next test).
+    const store = await openStore({ historyPerKey: 10 });
+    const x = objectKey("pods", "default", "x");
+    const y = objectKey("pods", "default", "y");
+    const rx = await store.create(x, { v: 1 });
+    const ry = await store.create(y, { v: 1 });
+    await store.delete(y, ry);
+    await store.create(objectKey("pods", "other", "z"), {});
+
+    const log: string[] = [];
+    let initializedAt = -1;
+    const w = await store.watch({
+      prefix: prefixFor("pods", "default"),
+      onInitialized: (rev) => {
+        initializedAt = rev;
+        log.push(`initialized@${rev}`);
+      },
+    });
+    const it = w[Symbol.asyncIterator]();
+    const initial = await take(it, 1);
+    log.push(...initial.map((e) => `${e.type}:${e.key}`));
+    expect(initial).toEqual([{ type: "put", key: x, revision: rx, value: { v: 1 } }]);
+
+    const rx2 = await store.update(x, { v: 2 }, rx);
+    const rx3 = await store.delete(x);
+    const live = await take(it, 2);
+    expect(log).toEqual([`put:${x}`, `initialized@${initializedAt}`]);
+    expect(initializedAt).toBe(rx2 - 1);
+    expect(live).toEqual([
+      { type: "put", key: x, revision: rx2, value: { v: 2 } },
+      { type: "delete", key: x, revision: rx3 },
+    ]);
+    w.stop();
+  });
+
+  it("store: with history 1 a watch may skip a key's superseded values but ends at its latest", async () => {
+    const store = await openStore({ historyPerKey: 1 });
+    const w = await store.watch({ prefix: "pods." });
+    const it = w[Symbol.asyncIterator]();
+    const x = objectKey("pods", "default", "x");
+    let rev = await store.create(x, { v: 0 });
+    for (let v = 1; v <= 20; v++) rev = await store.update(x, { v }, rev);
+    const gone = await store.delete(x, rev);
+    const events: StoreEvent[] = [];
+    while (events.at(-1)?.type !== "delete") events.push(...(await take(it, 1)));
+    expect(events.at(-1)).toEqual({ type: "delete", key: x, revision: gone });
+    const revisions = events.map((e) => e.revision);
+    expect(revisions).toEqual([...revisions].sort((a, b) => a - b));
+    expect(new Set(revisions).size).toBe(revisions.length);
+    w.stop();
+  });
+
+  it("store: watch from a revision older than the kept history fails with StoreGoneError", async () => {
+    const store = await openStore();
+    const k = objectKey("pods", "default", "k");
+    const r1 = await store.create(k, { v: 1 });
+    await store.update(k, { v: 2 }, r1); // history 1: revision r1 is dropped
+    const err = await store.watch({ prefix: "pods.", fromRevision: r1 - 1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreGoneError);
+    expect((err as StoreGoneError).oldestRevision).toBe(r1 + 1);
+    // From the oldest kept revision on, watching works.
+    const w = await store.watch({ prefix: "pods.", fromRevision: r1 });
+    expect(await take(w[Symbol.asyncIterator](), 1)).toEqual([{ type: "put", key: k, revision: r1 + 1, value: { v: 2 } }]);
+    w.stop();
+  });
+
+  it("store: values are plain JSON to a plain @nats-io/kv client", async () => {
+    const bucket = freshBucket();
+    const store = await openStore({ bucket });
+    const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "x", namespace: "default" } };
+    const rev = await store.create("pods.default.x", pod);
+    const kv = await new Kvm(nc).open(bucket);
+    const entry = await kv.get("pods.default.x");
+    expect(entry?.revision).toBe(rev);
+    expect(entry?.json()).toEqual(pod);
+    expect(entry?.string()).toBe(JSON.stringify(pod));
+  });
+
+  it("store: a key written with a per-key TTL expires into a delete event", async () => {
+    // The Store contract has no TTL yet; a plain KV client writes one the way leases will.
+    const bucket = freshBucket();
+    const store = await openStore({ bucket });
+    const kv = await new Kvm(nc).open(bucket);
+    const key = objectKey("leases", "kube-system", "scheduler");
+    const w = await store.watch({ prefix: "leases." });
+    const it = w[Symbol.asyncIterator]();
+    const rev = await kv.create(key, JSON.stringify({ holder: "a" }), "1s");
+    const [put, expired] = await take(it, 2, 10_000);
+    expect(put).toEqual({ type: "put", key, revision: rev, value: { holder: "a" } });
+    expect(expired).toMatchObject({ type: "delete", key });
+    expect(expired?.revision).toBeGreaterThan(rev);
+    expect(await store.get(key)).toBeUndefined();
+    w.stop();
+  });
+
+  it("store: close() ends open watches", async () => {
+    const store = await KvStore.create(nc, { bucket: freshBucket() });
+    const w = await store.watch({ prefix: "" });
+    const it = w[Symbol.asyncIterator]();
+    const pending = it.next();
+    await store.close();
+    expect((await pending).done).toBe(true);
+  });
+});
+
+describe("store: watch across nats-server restarts", () => {
+  let server: NatsServerHandle;
+  let nc: NatsConnection;
+
+  beforeAll(async () => {
+    server = await startNatsServer({ jetstream: true });
+    nc = await connectTo(server.url);
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await server?.stop();
+  });
+
+  for (const how of ["restart", "kill -9"] as const) {
+    it(`store: a watch continues across a nats-server ${how} without losing or repeating events`, async () => {
+      const store = await KvStore.create(nc, { bucket: freshBucket() });
+      const from = await store.currentRevision();
+      const w: StoreWatch = await store.watch({ prefix: "pods.", fromRevision: from });
+      const it = w[Symbol.asyncIterator]();
+      const revisions: number[] = [];
+      for (let i = 0; i < 20; i++) revisions.push(await store.create(objectKey("pods", "default", `before-${i}`), { i }));
+      const first = await take(it, 10);
+
+      const t0 = Date.now();
+      if (how === "kill -9") await server.kill9();
+      await server.restart();
+      for (let i = 0; i < 20; i++) revisions.push(await createEventually(store, objectKey("pods", "default", `after-${i}`), { i }));
+      const rest = await take(it, 30, 15_000);
+      console.log(`watch resumed ${how}: all events ${Date.now() - t0} ms after the stop began`);
+
+      const seen = [...first, ...rest].map((e) => e.revision);
+      expect(seen).toEqual(revisions);
+      await expectQuiet(it, 300);
+      await store.close();
+    });
+  }
+});
+
+describe("store: 3-node cluster, replicas 3", () => {
+  let cluster: NatsClusterHandle;
+  const conns: NatsConnection[] = [];
+
+  beforeAll(async () => {
+    cluster = await startNatsCluster(3);
+  });
+  afterAll(async () => {
+    for (const c of conns) await c.close();
+    await cluster?.stop();
+  });
+
+  it("store: writes on one connection are read back through another server", async () => {
+    const [u1, , u3] = cluster.urls as [string, string, string];
+    const a = await connectTo(u1);
+    const b = await connectTo(u3);
+    conns.push(a, b);
+    const bucket = freshBucket();
+    const writer = await KvStore.create(a, { bucket, replicas: 3 });
+    const reader = await KvStore.create(b, { bucket, replicas: 3 });
+    const jsm = await import("@nats-io/jetstream").then((m) => m.jetstreamManager(b));
+    expect((await jsm.streams.info(`KV_${bucket}`)).config.num_replicas).toBe(3);
+
+    const key = objectKey("leases", "kube-system", "scheduler");
+    let rev = await writer.create(key, { n: 0 });
+    for (let n = 1; n <= 100; n++) {
+      rev = await writer.update(key, { n }, rev);
+      const got = await reader.get(key);
+      expect(got).toEqual({ key, revision: rev, value: { n } });
+      if (n % 5 === 0) {
+        const listed = await reader.list(prefixFor("leases"));
+        expect(listed.items).toEqual([{ key, revision: rev, value: { n } }]);
+        expect(listed.revision).toBeGreaterThanOrEqual(rev);
+        expect(await reader.currentRevision()).toBeGreaterThanOrEqual(rev);
+      }
+    }
+    const w = await reader.watch({ prefix: "leases.", fromRevision: rev });
+    const next = await writer.update(key, { n: 101 }, rev);
+    expect(await take(w[Symbol.asyncIterator](), 1)).toEqual([{ type: "put", key, revision: next, value: { n: 101 } }]);
+    await writer.close();
+    await reader.close();
+  });
+
+  it("store: a watch survives kill -9 of the server hosting its consumer, without loss or repeats", async () => {
+    const bucket = freshBucket();
+    const conns3 = await Promise.all(cluster.urls.map((u) => connectTo(u)));
+    conns.push(...conns3);
+    const stores = await Promise.all(conns3.map((c) => KvStore.create(c, { bucket, replicas: 3 })));
+    const w = await (stores[0] as KvStore).watch({ prefix: "pods.", fromRevision: 0 });
+    const jsm = await import("@nats-io/jetstream").then((m) => m.jetstreamManager(conns3[0] as NatsConnection));
+    let host = "";
+    for await (const ci of jsm.consumers.list(`KV_${bucket}`)) host = ci.cluster?.leader ?? "";
+    const victim = cluster.servers.findIndex((s) => s.name === host);
+    expect(victim).toBeGreaterThanOrEqual(0);
+    const writer = stores[(victim + 1) % 3] as KvStore;
+
+    const revisions: number[] = [];
+    for (let i = 0; i < 10; i++) revisions.push(await writer.create(objectKey("pods", "default", `before-${i}`), { i }));
+    await cluster.servers[victim]?.kill9();
+    // Writes stall for the leader election when the victim led the stream (4-9 s measured).
+    for (let i = 0; i < 10; i++) revisions.push(await createEventually(writer, objectKey("pods", "default", `after-${i}`), { i }));
+    const seen = await take(w[Symbol.asyncIterator](), 20, 30_000);
+    expect(seen.map((e) => e.revision)).toEqual(revisions);
+    w.stop();
+    for (const s of stores) await s.close();
+  });
+});
