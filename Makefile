@@ -62,8 +62,11 @@ down:
 typecheck: deps
 	tsc -p tsconfig.json --noEmit
 
+# ESLint (no floating promises, type imports, no console in services) and dpdm for
+# import cycles (value imports only: a type-only cycle costs nothing at run time).
 lint: deps
 	eslint --max-warnings=0 .
+	dpdm --no-tree --no-warning --exit-code circular:1 -T 'libs/*/src/**/*.ts' 'services/*/src/**/*.ts'
 
 test-unit: deps
 	vitest run --project unit

@@ -7,7 +7,7 @@
  * `$ref`s and the decoder compiles them once with TypeCompiler.
  */
 import { Kind, Type, TypeRegistry } from "@sinclair/typebox";
-import type { TArray, TBoolean, TInteger, TNumber, TObject, TProperties, TRecord, TSchema, TString, TUnion, TUnsafe } from "@sinclair/typebox";
+import type { Static, TArray, TBoolean, TInteger, TObject, TProperties, TSchema, TString, TUnion, TUnsafe } from "@sinclair/typebox";
 import { isQuantity } from "./quantity.ts";
 
 /** OpenAPI component prefixes, as Kubernetes names its Go packages. */
@@ -80,10 +80,12 @@ export function ref<T extends TSchema>(schema: T, description: string) {
   return Type.Optional(describe(schema, description));
 }
 
+/** An optional string field. */
 export function str(description: string) {
   return Type.Optional(Type.String({ description }));
 }
 
+/** A required string field. */
 export function reqStr(description: string): TString {
   return Type.String({ description });
 }
@@ -95,10 +97,12 @@ export function int32Item(): TInteger {
   return Type.Integer(INT32);
 }
 
+/** An optional int32 field. */
 export function int32(description: string) {
   return Type.Optional(Type.Integer({ ...INT32, description }));
 }
 
+/** A required int32 field. */
 export function reqInt32(description: string): TInteger {
   return Type.Integer({ ...INT32, description });
 }
@@ -112,25 +116,40 @@ export function int64Item(): TInteger {
   return Type.Integer(INT64);
 }
 
+/** An optional int64 field. */
 export function int64(description: string) {
   return Type.Optional(Type.Integer({ ...INT64, description }));
 }
 
-export function float(description: string) {
-  return Type.Optional(Type.Number({ format: "double", description }) as TNumber);
-}
-
+/** An optional boolean field. */
 export function bool(description: string) {
   return Type.Optional(Type.Boolean({ description }) as TBoolean);
 }
 
+/** A required boolean field. */
 export function reqBool(description: string): TBoolean {
   return Type.Boolean({ description });
 }
 
+/**
+ * map[string]T. Written as an object whose every property is a T rather than a
+ * TypeBox Record: the compiled check then tests values directly instead of running
+ * a key pattern per entry, several times faster on label-heavy objects.
+ */
+export function mapSchema<T extends TSchema>(value: T, description?: string): TUnsafe<Record<string, Static<T>>> {
+  const opts = description === undefined ? { additionalProperties: value } : { additionalProperties: value, description };
+  return Type.Unsafe<Record<string, Static<T>>>(Type.Object({}, opts));
+}
+
+/** True for a schema made by mapSchema (an object of arbitrary keys). */
+export function isMapSchema(schema: TSchema): boolean {
+  const ap = (schema as { additionalProperties?: unknown }).additionalProperties;
+  return typeof ap === "object" && ap !== null;
+}
+
 /** map[string]string */
 export function strMap(description: string) {
-  return Type.Optional(Type.Record(Type.String(), Type.String(), { description }));
+  return Type.Optional(mapSchema(Type.String(), description));
 }
 
 /** []string */
@@ -138,6 +157,7 @@ export function strList(description: string) {
   return Type.Optional(Type.Array(Type.String(), { description }));
 }
 
+/** How strategic merge patch treats a list: merged element by element on a key. */
 export interface PatchMeta {
   /** Field that identifies an element when strategic merge patch merges lists. */
   mergeKey: string;
@@ -155,13 +175,14 @@ export function listOf<T extends TSchema>(item: T, description: string, patch?: 
   return Type.Array(item, opts);
 }
 
+/** An optional list field (see listOf). */
 export function list<T extends TSchema>(item: T, description: string, patch?: PatchMeta) {
   return Type.Optional(listOf(item, description, patch));
 }
 
-/** map[string]T */
+/** An optional map[string]T field. */
 export function mapOf<T extends TSchema>(value: T, description: string) {
-  return Type.Optional(Type.Record(Type.String(), value, { description }) as TRecord<TString, T>);
+  return Type.Optional(mapSchema(value, description));
 }
 
 /** metav1.Time: an RFC 3339 timestamp, seconds precision. */

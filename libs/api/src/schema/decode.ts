@@ -17,13 +17,20 @@ import type { ResourceInfo } from "../registry.ts";
 import { apiVersionOf, schemaForKind } from "./catalog.ts";
 import { walkObject } from "./walk.ts";
 
+/** How strictly to decode. */
 export interface DecodeOptions {
   /** fieldValidation=Strict: unknown fields are an error instead of warnings. */
   strict: boolean;
 }
 
+/** A decoded object and the warnings to send with the response. */
 export interface DecodeResult {
-  /** A new object (the input is not changed) with apiVersion, kind and metadata present. */
+  /**
+   * The decoded object, with apiVersion, kind and metadata present. Decoding never
+   * changes `raw`, but a well-formed body is not deep-copied (that would cost more
+   * than decoding it), so the result may share nested values with `raw`: hand the
+   * body over rather than keep using it.
+   */
   object: KubeObject;
   /** `unknown field "spec.foo"` for each dropped field; sent as Warning headers. */
   warnings: string[];

@@ -20,6 +20,7 @@ export function objAt(o: Obj, key: string): Obj {
   return fresh;
 }
 
+/** Set `o[key]` unless it already has a value. */
 export function setDefault(o: Obj, key: string, value: unknown): void {
   if (o[key] === undefined || o[key] === null) o[key] = value;
 }

@@ -30,31 +30,38 @@ function cause(reason: CauseReason, field: string, message: string): StatusCause
   return { reason, message, field };
 }
 
+/** `Required value`, optionally with a detail. */
 export function required(field: string, detail = ""): StatusCause {
   return cause(CauseReason.Required, field, detail ? `Required value: ${detail}` : "Required value");
 }
 
+/** `Invalid value: <value>: <detail>`. */
 export function invalid(field: string, value: unknown, detail: string): StatusCause {
   return cause(CauseReason.Invalid, field, `Invalid value: ${formatValue(value)}${detail ? `: ${detail}` : ""}`);
 }
 
+/** `Unsupported value: <value>: supported values: ...`. */
 export function notSupported(field: string, value: unknown, supported: readonly string[]): StatusCause {
   const list = supported.map((s) => JSON.stringify(s)).join(", ");
   return cause(CauseReason.NotSupported, field, `Unsupported value: ${formatValue(value)}: supported values: ${list}`);
 }
 
+/** `Duplicate value: <value>`. */
 export function duplicate(field: string, value: unknown): StatusCause {
   return cause(CauseReason.Duplicate, field, `Duplicate value: ${formatValue(value)}`);
 }
 
+/** `Forbidden: <detail>`. */
 export function forbidden(field: string, detail: string): StatusCause {
   return cause(CauseReason.Forbidden, field, `Forbidden: ${detail}`);
 }
 
+/** `Too long: may not be more than <n> bytes`. */
 export function tooLong(field: string, maxBytes: number): StatusCause {
   return cause(CauseReason.TooLong, field, `Too long: may not be more than ${maxBytes} bytes`);
 }
 
+/** `Not found: <value>`, e.g. a mount naming no volume. */
 export function notFound(field: string, value: unknown): StatusCause {
   return cause(CauseReason.NotFound, field, `Not found: ${formatValue(value)}`);
 }
@@ -72,6 +79,7 @@ export function index(path: string, i: number | string): string {
 /** A value that may be checked as an object (decoded objects never hold nulls). */
 export type Obj = Record<string, unknown>;
 
+/** True for a JSON object (not an array). */
 export function isObj(v: unknown): v is Obj {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -86,6 +94,7 @@ export function entries(v: unknown): [number, Obj][] {
   return out;
 }
 
+/** The value if it is a string, otherwise "" (absent). */
 export function asString(v: unknown): string {
   return typeof v === "string" ? v : "";
 }

@@ -30,11 +30,14 @@ function regexError(msg: string, pattern: string, ...examples: string[]): string
   return `${msg} (e.g. ${eg}regex used for validation is '${pattern}')`;
 }
 
+/** Kubernetes' wording for a string over its length limit. */
 export function maxLenError(n: number): string {
   return `must be no more than ${n} characters`;
 }
 
+/** Longest DNS label (and label value, name part of a label key). */
 export const DNS1123_LABEL_MAX = 63;
+/** Longest DNS subdomain (and most object names). */
 export const DNS1123_SUBDOMAIN_MAX = 253;
 
 /** RFC 1123 label: lowercase alphanumerics and '-', at most 63 characters. */
@@ -119,6 +122,7 @@ function chDirPrefix(v: string): string[] {
   return [];
 }
 
+/** Environment variable names: letters, digits, '_', '-', '.', not starting with a digit. */
 export function isEnvVarName(v: string): string[] {
   const errs: string[] = [];
   if (!envVarNameRe.test(v)) {
@@ -135,10 +139,12 @@ export function isConfigMapKey(v: string): string[] {
   return [...errs, ...chDirPrefix(v)];
 }
 
+/** Percentages as in maxSurge: digits followed by '%'. */
 export function isPercent(v: string): string[] {
   return percentRe.test(v) ? [] : [regexError("a valid percent string must be a numeric string followed by an ending '%'", PERCENT, "1%", "93%")];
 }
 
+/** Kubernetes' wording for a number outside [lo, hi]. */
 export function inclusiveRangeError(lo: number, hi: number): string {
   return `must be between ${lo} and ${hi}, inclusive`;
 }

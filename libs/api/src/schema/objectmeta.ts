@@ -129,6 +129,7 @@ export function typeMeta() {
   };
 }
 
+/** A group, version and kind, as in `x-kubernetes-group-version-kind`. */
 export interface Gvk {
   group: string;
   version: string;

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { Kind } from "@sinclair/typebox";
 import type { TObject, TSchema } from "@sinclair/typebox";
 import { RESOURCES } from "../registry.ts";
-import { CustomKind, namedSchema } from "./build.ts";
+import { CustomKind, isMapSchema, namedSchema } from "./build.ts";
 import { GROUP_VERSIONS, SCALE_INFO, apiVersionOf, schemaForKind } from "./catalog.ts";
 import { DeleteOptions, Patch, Status, WatchEvent, listResource } from "./objectmeta.ts";
 import type { Gvk } from "./objectmeta.ts";
@@ -24,7 +24,7 @@ export interface OpenApiIndex {
 }
 
 /** Keywords that only matter to our decoder, not to OpenAPI readers. */
-const DROPPED = new Set(["$id", "additionalProperties", "patternProperties", "minimum", "maximum", "anyOf"]);
+const DROPPED = new Set(["$id", "additionalProperties", "properties", "minimum", "maximum", "anyOf"]);
 
 const REF_PREFIX = "#/components/schemas/";
 
@@ -59,14 +59,15 @@ class Converter {
     for (const [k, v] of Object.entries(schema)) if (!DROPPED.has(k)) out[k] = v;
     switch (schema[Kind]) {
       case "Object":
-        if (schema.properties) out.properties = this.props(schema.properties as Record<string, Schema>);
+        if (isMapSchema(schema)) {
+          const value = schema.additionalProperties as Schema;
+          // A map of anything (managedFields' fieldsV1) is just an object.
+          if (value[Kind] !== "Unknown") out.additionalProperties = this.field(value);
+        } else if (schema.properties && Object.keys(schema.properties).length > 0) {
+          out.properties = this.props(schema.properties as Record<string, Schema>);
+        }
         out.type = "object";
         break;
-      case "Record": {
-        const value = Object.values(schema.patternProperties as Record<string, Schema>)[0]!;
-        if (value[Kind] !== "Unknown") out.additionalProperties = this.field(value);
-        break;
-      }
       case "Array":
         out.items = this.field(schema.items as Schema);
         break;

@@ -78,6 +78,7 @@ function validateServiceSpec(errs: StatusCause[], spec: Obj, path: string): void
   if (Array.isArray(spec.externalIPs)) spec.externalIPs.forEach((ip: unknown, i) => !isIP(asString(ip)) && errs.push(invalid(index(child(path, "externalIPs"), i), ip, "must be a valid IP address")));
 }
 
+/** A Service: type, ports, cluster IPs, policies; on update the cluster IP stays. */
 export function validateService(errs: StatusCause[], obj: Obj, old?: Obj): void {
   const spec = isObj(obj.spec) ? obj.spec : {};
   validateServiceSpec(errs, spec, "spec");
@@ -113,6 +114,7 @@ function validateImmutableData(errs: StatusCause[], obj: Obj, old: Obj, fields: 
   for (const f of fields) if (!deepEqual(obj[f], old[f])) errs.push(forbidden(f, msg));
 }
 
+/** A ConfigMap: keys, size, and no changes once immutable. */
 export function validateConfigMap(errs: StatusCause[], obj: Obj, old?: Obj): void {
   const size = validateDataKeys(errs, obj, ["data", "binaryData"]);
   if (size > MAX_DATA_SIZE) errs.push(tooLong("data", MAX_DATA_SIZE));
@@ -127,6 +129,7 @@ const SECRET_REQUIRED_KEYS: Readonly<Record<string, readonly string[]>> = {
   "kubernetes.io/ssh-auth": ["ssh-privatekey"],
 };
 
+/** A Secret: keys, size, keys its type requires, and no changes once immutable. */
 export function validateSecret(errs: StatusCause[], obj: Obj, old?: Obj): void {
   // base64 text is a third longer than the bytes it holds.
   const size = Math.floor((validateDataKeys(errs, obj, ["data"]) * 3) / 4);
@@ -145,6 +148,7 @@ export function validateSecret(errs: StatusCause[], obj: Obj, old?: Obj): void {
   validateImmutableData(errs, obj, old, ["data"]);
 }
 
+/** A Namespace: finalizer names and phase. */
 export function validateNamespace(errs: StatusCause[], obj: Obj): void {
   const spec = isObj(obj.spec) ? obj.spec : {};
   if (Array.isArray(spec.finalizers)) {
@@ -156,6 +160,7 @@ export function validateNamespace(errs: StatusCause[], obj: Obj): void {
   oneOf(errs, "status.phase", status.phase, ["Active", "Terminating"]);
 }
 
+/** Node taints: key, value and effect, unique by key and effect. */
 export function validateTaints(errs: StatusCause[], taints: unknown, path: string): void {
   const seen = new Set<string>();
   for (const [i, t] of entries(taints)) {
@@ -171,6 +176,7 @@ export function validateTaints(errs: StatusCause[], taints: unknown, path: strin
   }
 }
 
+/** A Node: taints; on update podCIDRs and providerID only go from empty to set. */
 export function validateNode(errs: StatusCause[], obj: Obj, old?: Obj): void {
   const spec = isObj(obj.spec) ? obj.spec : {};
   validateTaints(errs, spec.taints, "spec.taints");
@@ -184,6 +190,7 @@ export function validateNode(errs: StatusCause[], obj: Obj, old?: Obj): void {
   }
 }
 
+/** Endpoints: addresses are IPs, ports are named when several. */
 export function validateEndpoints(errs: StatusCause[], obj: Obj): void {
   for (const [i, subset] of entries(obj.subsets)) {
     const at = index("subsets", i);
@@ -200,6 +207,7 @@ export function validateEndpoints(errs: StatusCause[], obj: Obj): void {
   }
 }
 
+/** An Event: it lives beside its object; type Normal or Warning. */
 export function validateEvent(errs: StatusCause[], obj: Obj): void {
   const involved = isObj(obj.involvedObject) ? obj.involvedObject : {};
   const ns = isObj(obj.metadata) ? asString(obj.metadata.namespace) : "";
@@ -210,6 +218,7 @@ export function validateEvent(errs: StatusCause[], obj: Obj): void {
   nonNegative(errs, "count", obj.count);
 }
 
+/** A Lease: positive duration, non-negative transitions. */
 export function validateLease(errs: StatusCause[], obj: Obj): void {
   const spec = isObj(obj.spec) ? obj.spec : {};
   const d = spec.leaseDurationSeconds;
@@ -217,6 +226,7 @@ export function validateLease(errs: StatusCause[], obj: Obj): void {
   nonNegative(errs, "spec.leaseTransitions", spec.leaseTransitions);
 }
 
+/** An EndpointSlice: address type, addresses, ports; the address type is fixed. */
 export function validateEndpointSlice(errs: StatusCause[], obj: Obj, old?: Obj): void {
   oneOf(errs, "addressType", obj.addressType, ["FQDN", "IPv4", "IPv6"], true);
   const endpoints = entries(obj.endpoints);
@@ -235,6 +245,7 @@ export function validateEndpointSlice(errs: StatusCause[], obj: Obj, old?: Obj):
   if (old) immutable(errs, "addressType", obj.addressType, old.addressType);
 }
 
+/** A RuntimeClass: the handler is a DNS label and fixed. */
 export function validateRuntimeClass(errs: StatusCause[], obj: Obj, old?: Obj): void {
   const handler = asString(obj.handler);
   if (!handler) errs.push(required("handler"));
@@ -242,6 +253,7 @@ export function validateRuntimeClass(errs: StatusCause[], obj: Obj, old?: Obj): 
   if (old) immutable(errs, "handler", obj.handler, old.handler);
 }
 
+/** A ServiceAccount: referenced secrets are named. */
 export function validateServiceAccount(errs: StatusCause[], obj: Obj): void {
   for (const [i, s] of entries(obj.secrets)) if (!s.name) errs.push(required(child(index("secrets", i), "name")));
   for (const [i, s] of entries(obj.imagePullSecrets)) if (!s.name) errs.push(required(child(index("imagePullSecrets", i), "name")));

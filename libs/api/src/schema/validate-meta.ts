@@ -21,6 +21,7 @@ export const serviceName: NameCheck = (name, prefix) => isDNS1035Label(prefix ? 
 /** Total bytes of annotation keys and values an object may carry. */
 export const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
 
+/** Label keys are qualified names, values label values (also for selectors and nodeSelector). */
 export function validateLabels(errs: StatusCause[], labels: unknown, path: string): void {
   if (!isObj(labels)) return;
   for (const [k, v] of Object.entries(labels)) {

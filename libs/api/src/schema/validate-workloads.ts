@@ -57,6 +57,10 @@ function validateTemplate(errs: StatusCause[], spec: Obj, path: string, rules: T
 function validateIntOrPercent(errs: StatusCause[], v: unknown, path: string): void {
   if (typeof v === "string") for (const m of isPercent(v)) errs.push(invalid(path, v, m));
   else nonNegative(errs, path, v);
+}
+
+/** More than all pods unavailable makes no sense; a surge above 100% does. */
+function notOver100Percent(errs: StatusCause[], v: unknown, path: string): void {
   if (typeof v === "string" && isPercent(v).length === 0 && Number(v.slice(0, -1)) > 100) errs.push(invalid(path, v, "must not be greater than 100%"));
 }
 
@@ -68,6 +72,7 @@ function validateRollingUpdate(errs: StatusCause[], ru: unknown, path: string): 
   if (!isObj(ru)) return;
   validateIntOrPercent(errs, ru.maxUnavailable, child(path, "maxUnavailable"));
   validateIntOrPercent(errs, ru.maxSurge, child(path, "maxSurge"));
+  notOver100Percent(errs, ru.maxUnavailable, child(path, "maxUnavailable"));
   if (isZero(ru.maxUnavailable) && isZero(ru.maxSurge)) {
     errs.push(invalid(child(path, "maxUnavailable"), ru.maxUnavailable ?? 0, "may not be 0 when `maxSurge` is 0"));
   }
@@ -82,10 +87,12 @@ function validateDeploymentStrategy(errs: StatusCause[], strategy: unknown, path
   if (s.type === "RollingUpdate") validateRollingUpdate(errs, s.rollingUpdate, child(path, "rollingUpdate"));
 }
 
+/** DeploymentSpec: replicas, selector, template, strategy, history and deadline. */
 export function validateDeploymentSpec(errs: StatusCause[], spec: Obj, path: string): void {
   nonNegative(errs, child(path, "replicas"), spec.replicas);
   validateSelector(errs, spec.selector, child(path, "selector"));
-  validateTemplate(errs, spec, path, { ...LONG_RUNNING, kindForDeadline: "Deployment" });
+  // Kubernetes checks a deployment's template with the replica set rules, wording included.
+  validateTemplate(errs, spec, path, LONG_RUNNING);
   validateDeploymentStrategy(errs, spec.strategy, child(path, "strategy"));
   nonNegative(errs, child(path, "minReadySeconds"), spec.minReadySeconds);
   nonNegative(errs, child(path, "revisionHistoryLimit"), spec.revisionHistoryLimit);
@@ -97,6 +104,7 @@ export function validateDeploymentSpec(errs: StatusCause[], spec: Obj, path: str
   }
 }
 
+/** ReplicaSetSpec: replicas, selector and template. */
 export function validateReplicaSetSpec(errs: StatusCause[], spec: Obj, path: string): void {
   nonNegative(errs, child(path, "replicas"), spec.replicas);
   nonNegative(errs, child(path, "minReadySeconds"), spec.minReadySeconds);
@@ -104,6 +112,7 @@ export function validateReplicaSetSpec(errs: StatusCause[], spec: Obj, path: str
   validateTemplate(errs, spec, path, LONG_RUNNING);
 }
 
+/** DaemonSetSpec: selector, template and update strategy. */
 export function validateDaemonSetSpec(errs: StatusCause[], spec: Obj, path: string): void {
   validateSelector(errs, spec.selector, child(path, "selector"));
   validateTemplate(errs, spec, path, { ...LONG_RUNNING, kindForDeadline: "DaemonSet" });
@@ -117,6 +126,7 @@ export function validateDaemonSetSpec(errs: StatusCause[], spec: Obj, path: stri
 
 const JOB_TEMPLATE: TemplateRules = { restartPolicies: ["OnFailure", "Never"], allowDeadline: true, kindForDeadline: "Job" };
 
+/** JobSpec: counts, completion mode, selector and a template whose pods end. */
 export function validateJobSpec(errs: StatusCause[], spec: Obj, path: string): void {
   for (const k of ["parallelism", "completions", "activeDeadlineSeconds", "backoffLimit", "ttlSecondsAfterFinished", "backoffLimitPerIndex", "maxFailedIndexes"]) {
     nonNegative(errs, child(path, k), spec[k]);

@@ -11,7 +11,7 @@ import { validateObject } from "./validate.ts";
 type Mutate = (o: Manifest) => void;
 
 /** Decode, default and validate a manifest of `kind` after `mutate`, as the apiserver would. */
-export function admit(kind: string, mutate: Mutate = () => {}): { info: ReturnType<typeof infoOf>; object: KubeObject } {
+function admit(kind: string, mutate: Mutate = () => {}): { info: ReturnType<typeof infoOf>; object: KubeObject } {
   const m = manifest(kind);
   const info = infoOf(String(m.apiVersion), kind);
   mutate(m);
@@ -104,6 +104,7 @@ const WORKLOAD_CASES: Case[] = [
   { name: "maxSurge not a percentage", kind: "Deployment", mutate: (o) => (o.spec.strategy.rollingUpdate.maxSurge = "half"), field: "spec.strategy.rollingUpdate.maxSurge", reason: "FieldValueInvalid", message: "a valid percent string must be a numeric string followed by an ending '%'" },
   { name: "Recreate with rollingUpdate", kind: "Deployment", mutate: (o) => (o.spec.strategy.type = "Recreate"), field: "spec.strategy.rollingUpdate", reason: "FieldValueForbidden" },
   { name: "deployment pods that never restart", kind: "Deployment", mutate: (o) => (o.spec.template.spec.restartPolicy = "Never"), field: "spec.template.spec.restartPolicy", reason: "FieldValueNotSupported", message: 'Unsupported value: "Never": supported values: "Always"' },
+  { name: "deadline on long-running pods", kind: "Deployment", mutate: (o) => (o.spec.template.spec.activeDeadlineSeconds = 60), field: "spec.template.spec.activeDeadlineSeconds", reason: "FieldValueForbidden", message: "activeDeadlineSeconds in ReplicaSet is not Supported" },
   { name: "progress deadline within minReadySeconds", kind: "Deployment", mutate: (o) => ((o.spec.minReadySeconds = 700), (o.spec.progressDeadlineSeconds = 600)), field: "spec.progressDeadlineSeconds", reason: "FieldValueInvalid", message: "must be greater than minReadySeconds" },
   { name: "selector operator Contains", kind: "ReplicaSet", mutate: (o) => (o.spec.selector.matchExpressions[0].operator = "Contains"), field: "spec.selector.matchExpressions[0].operator", reason: "FieldValueInvalid", message: "not a valid selector operator" },
   { name: "selector In without values", kind: "ReplicaSet", mutate: (o) => (o.spec.selector.matchExpressions[0].values = []), field: "spec.selector.matchExpressions[0].values", reason: "FieldValueRequired" },
@@ -158,6 +159,10 @@ describe("validateObject: valid objects", () => {
 
   it("validate: generateName stands in for a missing name", () => {
     expect(causes("Pod", (o) => ((o.metadata.generateName = "web-"), delete o.metadata.name))).toEqual([]);
+  });
+
+  it("validate: a surge above 100% is allowed (only unavailability is capped)", () => {
+    expect(causes("Deployment", (o) => (o.spec.strategy.rollingUpdate.maxSurge = "150%"))).toEqual([]);
   });
 
   it("validate: a service may be headless without ports", () => {

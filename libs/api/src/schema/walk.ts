@@ -7,7 +7,7 @@
  */
 import { Kind } from "@sinclair/typebox";
 import type { TSchema } from "@sinclair/typebox";
-import { CustomKind, isBase64, isTime } from "./build.ts";
+import { CustomKind, isBase64, isMapSchema, isTime } from "./build.ts";
 import { QUANTITY_FORMAT_ERROR, isQuantity } from "./quantity.ts";
 
 /** A value Go could not decode into the field's type. */
@@ -18,6 +18,7 @@ export interface TypeIssue {
   message: string;
 }
 
+/** The cleaned value and what the walk found wrong with it. */
 export interface WalkResult {
   value: unknown;
   /** Paths of fields the schema does not know, in document order. */
@@ -25,13 +26,34 @@ export interface WalkResult {
   typeIssues: TypeIssue[];
 }
 
+/**
+ * Where the walk is, as a chain to the root. Paths are spelled out only when a
+ * problem is recorded: building them for every field costs more than the walk.
+ */
 interface Loc {
-  /** Kubernetes-style path with indices. */
-  path: string;
-  /** Go's field stack: JSON names joined by dots, without indices or keys. */
-  stack: string;
-  /** Go name of the innermost struct, e.g. DeploymentSpec. */
-  struct: string;
+  parent: Loc | undefined;
+  /** Field name, list index or map key; "" at the root. */
+  seg: string;
+  /** Fields count in Go's field stack; indices and map keys do not. */
+  isField: boolean;
+  /** The innermost named struct schema containing this location. */
+  struct: Schema;
+}
+
+/** Kubernetes-style path with indices: `spec.containers[0].image`, `data[key]`. */
+function pathOf(loc: Loc | undefined): string {
+  if (!loc || loc.parent === undefined) return "";
+  const parent = pathOf(loc.parent);
+  if (!loc.isField) return `${parent}[${loc.seg}]`;
+  return parent ? `${parent}.${loc.seg}` : loc.seg;
+}
+
+/** Go's field stack: JSON names joined by dots, without indices or keys. */
+function stackOf(loc: Loc | undefined): string {
+  if (!loc || loc.parent === undefined) return "";
+  const parent = stackOf(loc.parent);
+  if (!loc.isField) return parent;
+  return parent ? `${parent}.${loc.seg}` : loc.seg;
 }
 
 interface State {
@@ -47,8 +69,7 @@ const INT32_MAX = 2147483647;
 /** Walk `value` as an instance of `schema` (a top-level object schema). */
 export function walkObject(schema: TSchema, value: unknown): WalkResult {
   const st: State = { unknown: [], typeIssues: [] };
-  const root = goName(schema as Schema);
-  const out = walk(schema as Schema, value, { path: "", stack: "", struct: root }, st);
+  const out = walk(schema as Schema, value, { parent: undefined, seg: "", isField: true, struct: schema as Schema }, st);
   return { value: out, unknown: st.unknown, typeIssues: st.typeIssues };
 }
 
@@ -71,20 +92,24 @@ function goType(schema: Schema): string {
       return schema.format === "int32" ? "int32" : "int64";
     case "Array":
       return `[]${goType(schema.items as Schema)}`;
-    case "Record":
-      return `map[string]${goType(recordValue(schema))}`;
+    case "Object":
+      if (isMapSchema(schema)) return `map[string]${goType(mapValue(schema))}`;
+      return named(schema);
     case CustomKind.Bytes:
       return "[]uint8";
-    default: {
-      const id = typeof schema.$id === "string" ? schema.$id.split(".") : [];
-      return id.length >= 2 ? `${id[id.length - 2]}.${id[id.length - 1]}` : "interface {}";
-    }
+    default:
+      return named(schema);
   }
 }
 
-function recordValue(schema: Schema): Schema {
-  const pp = schema.patternProperties as Record<string, Schema>;
-  return Object.values(pp)[0]!;
+/** `io.k8s.api.core.v1.PodSpec` → `v1.PodSpec`, as Go prints a named type. */
+function named(schema: Schema): string {
+  const id = typeof schema.$id === "string" ? schema.$id.split(".") : [];
+  return id.length >= 2 ? `${id[id.length - 2]}.${id[id.length - 1]}` : "interface {}";
+}
+
+function mapValue(schema: Schema): Schema {
+  return schema.additionalProperties as Schema;
 }
 
 function jsonKind(v: unknown): string {
@@ -94,15 +119,21 @@ function jsonKind(v: unknown): string {
   return typeof v === "string" ? "string" : "object";
 }
 
-function mismatch(st: State, loc: Loc, value: unknown, type: string, exact = false): undefined {
+/**
+ * Record Go's type error. `exact` prints the number itself (for fractions and
+ * overflows); `asValue` is for types with their own decoder, whose errors name
+ * no struct field.
+ */
+function mismatch(st: State, loc: Loc, value: unknown, type: string, exact = false, asValue = false): undefined {
   const what = exact && typeof value === "number" ? `number ${String(value)}` : jsonKind(value);
-  const into = loc.stack ? `Go struct field ${loc.struct}.${loc.stack}` : "Go value";
-  st.typeIssues.push({ field: loc.path, message: `json: cannot unmarshal ${what} into ${into} of type ${type}` });
+  const stack = asValue ? "" : stackOf(loc);
+  const into = stack ? `Go struct field ${goName(loc.struct)}.${stack}` : "Go value";
+  st.typeIssues.push({ field: pathOf(loc), message: `json: cannot unmarshal ${what} into ${into} of type ${type}` });
   return undefined;
 }
 
 function issue(st: State, loc: Loc, message: string): undefined {
-  st.typeIssues.push({ field: loc.path, message });
+  st.typeIssues.push({ field: pathOf(loc), message });
   return undefined;
 }
 
@@ -110,9 +141,7 @@ function walk(schema: Schema, value: unknown, loc: Loc, st: State): unknown {
   if (value === null || value === undefined) return undefined;
   switch (schema[Kind]) {
     case "Object":
-      return walkStruct(schema, value, loc, st);
-    case "Record":
-      return walkMap(schema, value, loc, st);
+      return isMapSchema(schema) ? walkMap(schema, value, loc, st) : walkStruct(schema, value, loc, st);
     case "Array":
       return walkArray(schema, value, loc, st);
     default:
@@ -126,20 +155,19 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 function walkStruct(schema: Schema, value: unknown, loc: Loc, st: State): unknown {
   if (!isPlainObject(value)) return mismatch(st, loc, value, goType(schema));
-  const props = schema.properties as Record<string, Schema>;
   // A struct with no declared fields (e.g. a free-form patch body) takes anything.
-  if (Object.keys(props).length === 0 && schema.additionalProperties !== false) return value;
-  const struct = typeof schema.$id === "string" ? goName(schema) : loc.struct;
+  if (schema.additionalProperties !== false) return value;
+  const props = schema.properties as Record<string, Schema>;
+  const struct = typeof schema.$id === "string" ? schema : loc.struct;
   const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
-    const path = loc.path ? `${loc.path}.${key}` : key;
-    const sub = props[key];
+  for (const key in value) {
+    const sub = Object.hasOwn(props, key) ? props[key] : undefined;
+    const at: Loc = { parent: loc, seg: key, isField: true, struct };
     if (!sub) {
-      st.unknown.push(path);
+      st.unknown.push(pathOf(at));
       continue;
     }
-    const stack = loc.stack ? `${loc.stack}.${key}` : key;
-    const r = walk(sub, v, { path, stack, struct }, st);
+    const r = walk(sub, value[key], at, st);
     if (r !== undefined) out[key] = r;
   }
   return out;
@@ -147,15 +175,16 @@ function walkStruct(schema: Schema, value: unknown, loc: Loc, st: State): unknow
 
 function walkMap(schema: Schema, value: unknown, loc: Loc, st: State): unknown {
   if (!isPlainObject(value)) return mismatch(st, loc, value, goType(schema));
-  const item = recordValue(schema);
+  const item = mapValue(schema);
   const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
+  for (const key in value) {
+    const v = value[key];
     // Go stores the zero value for a null map entry; for strings that is "".
     if (v === null) {
       if (item[Kind] === "String") out[key] = "";
       continue;
     }
-    const r = walk(item, v, { path: `${loc.path}[${key}]`, stack: loc.stack, struct: loc.struct }, st);
+    const r = walk(item, v, { parent: loc, seg: key, isField: false, struct: loc.struct }, st);
     if (r !== undefined) out[key] = r;
   }
   return out;
@@ -165,10 +194,10 @@ function walkArray(schema: Schema, value: unknown, loc: Loc, st: State): unknown
   if (!Array.isArray(value)) return mismatch(st, loc, value, goType(schema));
   const item = schema.items as Schema;
   const out: unknown[] = [];
-  value.forEach((v, i) => {
-    const r = walk(item, v, { path: `${loc.path}[${i}]`, stack: loc.stack, struct: loc.struct }, st);
+  for (let i = 0; i < value.length; i++) {
+    const r = walk(item, value[i], { parent: loc, seg: String(i), isField: false, struct: loc.struct }, st);
     out.push(r === undefined ? zeroValue(item) : r);
-  });
+  }
   return out;
 }
 
@@ -225,7 +254,7 @@ function walkIntOrString(value: unknown, loc: Loc, st: State): unknown {
   if (typeof value === "string") return value;
   if (typeof value === "number" && Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX) return value;
   // Go reads anything but a quoted string as the int32 half of the union.
-  return mismatch(st, { ...loc, stack: "" }, value, "int32", true);
+  return mismatch(st, loc, value, "int32", true, true);
 }
 
 function walkQuantity(value: unknown, loc: Loc, st: State): unknown {

@@ -3,7 +3,7 @@
  * (query parameters, bodies, status codes) and the transport-free ApiService.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { BadRequestError, MethodNotAllowedError, NotFoundError, groupVersion, resourceInfo, type KubeObject, type ResourceInfo } from "@flotilla/api";
+import { BadRequestError, MethodNotAllowedError, NotFoundError, groupVersion, resourceInfo, type ResourceInfo } from "@flotilla/api";
 import type { ApiService, WriteOptions } from "../registry/service.ts";
 import { deleteObject, type DeleteOptions } from "../registry/deletion.ts";
 import { parsePatchType, patchObject, PatchType, type PatchOptions } from "../registry/patching.ts";
@@ -93,18 +93,10 @@ async function handleWatch(ctx: HandlerContext, info: ResourceInfo): Promise<voi
   const timeoutSeconds = intParam(query, "timeoutSeconds") ?? Math.round(ctx.maxWatchSeconds * (1 + Math.random()));
   const opts = { ...listOptions(query), allowWatchBookmarks: query.get("allowWatchBookmarks") === "true" };
   if (ri.name) opts.fieldSelector = [opts.fieldSelector, `metadata.name=${ri.name}`].filter(Boolean).join(",");
-  // svc.watch validates selectors and resourceVersion (410) before the 200 goes out;
-  // the initial events it delivers synchronously wait in `pending` for the sink.
-  let sink: HttpWatchSink | undefined;
-  const pending: [Parameters<HttpWatchSink["event"]>[0], KubeObject][] = [];
-  const proxy = {
-    event: (t: Parameters<HttpWatchSink["event"]>[0], o: KubeObject) => (sink ? sink.event(t, o) : pending.push([t, o])),
-    bookmark: (rv: number) => sink?.bookmark(rv),
-    close: () => sink?.close(),
-  };
-  const watch = await svc.watch(info, ri.namespace, opts, proxy);
-  sink = new HttpWatchSink(res, { resource: info.resource, kind: info.kind, apiVersion: groupVersion(info), format });
-  for (const [t, o] of pending) sink.event(t, o);
+  const sink = new HttpWatchSink(res, { resource: info.resource, kind: info.kind, apiVersion: groupVersion(info), format });
+  // svc.watch validates selectors and resourceVersion (410) before anything is sent.
+  const watch = await svc.watch(info, ri.namespace, opts, sink);
+  sink.start();
   const timer = setTimeout(() => sink.close(), timeoutSeconds * 1000);
   const stop = () => {
     clearTimeout(timer);

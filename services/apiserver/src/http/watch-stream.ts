@@ -25,17 +25,33 @@ export class HttpWatchSink implements WatchSink {
   private firstTable = true;
   private closed = false;
   private lastRevision = "";
+  /** Lines produced before start(): the initial events, sent after the 200. */
+  private pending: string[] | undefined = [];
   onClose: () => void = () => {};
 
   constructor(res: ServerResponse, opts: HttpWatchOptions) {
     this.res = res;
     this.opts = opts;
-    res.writeHead(200, { "content-type": "application/json", "cache-control": "no-cache, private", "transfer-encoding": "chunked" });
-    res.flushHeaders();
+  }
+
+  /**
+   * Commit to a 200 once the watch is established (a 410 or a bad selector must still
+   * be answered with a Status), then send what was produced meanwhile.
+   */
+  start(): void {
+    this.res.writeHead(200, { "content-type": "application/json", "cache-control": "no-cache, private", "transfer-encoding": "chunked" });
+    this.res.flushHeaders();
+    const lines = this.pending ?? [];
+    this.pending = undefined;
+    for (const l of lines) this.write(l);
   }
 
   private write(line: string): void {
     if (this.closed) return;
+    if (this.pending) {
+      this.pending.push(line);
+      return;
+    }
     if (this.res.writableLength > (this.opts.maxBufferedBytes ?? 16 << 20)) {
       this.close();
       return;

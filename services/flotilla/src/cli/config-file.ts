@@ -13,7 +13,7 @@ export function applyConfigFile(cmd: Command, path: string | undefined): void {
   try {
     doc = parse(readFileSync(path, "utf8"));
   } catch (err) {
-    throw new Error(`cannot read config file ${path}: ${(err as Error).message}`);
+    throw new Error(`cannot read config file ${path}: ${(err as Error).message}`, { cause: err });
   }
   if (doc === null || doc === undefined) return;
   if (typeof doc !== "object" || Array.isArray(doc)) throw new Error(`config file ${path} must be a YAML mapping of flag names to values`);
