@@ -44,6 +44,7 @@ export type { JsonPatchOperation, FieldPatchMeta, GroupKind, ListShape, PatchStr
 export {
   decodeObject,
   applyDefaults,
+  carryOverAllocated,
   validateObject,
   CauseReason,
   openApiDocument,

@@ -13,7 +13,7 @@ import { jetstream, jetstreamManager, StorageType } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import type { KV, KvOptions } from "@nats-io/kv";
 import type { ListResult, Store, StoreEntry, StoreWatch, WatchOptions } from "./types.ts";
-import { KeyExistsError, KeyNotFoundError, RevisionMismatchError } from "./errors.ts";
+import { KeyExistsError, KeyNotFoundError, RevisionMismatchError, StoreUnavailableError } from "./errors.ts";
 import { bucketNames, decodeValue, encodeValue, isDeleteMarker, subjectFor } from "./messages.ts";
 import { mapUnavailable, wrongLastSequence } from "./nats-errors.ts";
 import { withDefaults } from "./options.ts";
@@ -53,6 +53,21 @@ export class KvStore implements Store {
    */
   static async create(nc: NatsConnection, options: KvStoreOptions = {}): Promise<KvStore> {
     const config = withDefaults(options);
+    // A master often starts while its NATS cluster is still forming (no JetStream meta
+    // leader yet), or while another master creates the same bucket: keep trying, with
+    // bounded backoff, until openTimeoutMs.
+    const deadline = Date.now() + config.openTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await KvStore.#open(nc, config);
+      } catch (err) {
+        if (!(err instanceof StoreUnavailableError) || Date.now() >= deadline) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 2000)));
+      }
+    }
+  }
+
+  static async #open(nc: NatsConnection, config: KvStoreConfig): Promise<KvStore> {
     try {
       const js = jetstream(nc, { timeout: config.requestTimeoutMs });
       const jsm = await jetstreamManager(nc, { timeout: config.requestTimeoutMs });

@@ -11,6 +11,8 @@ export interface KvStoreOptions {
   replicas?: number;
   /** Timeout of each JetStream request (writes, gets, stream info, consumer creation). @default 2000 */
   requestTimeoutMs?: number;
+  /** How long create() keeps trying to open the bucket while JetStream is unavailable. @default 30000 */
+  openTimeoutMs?: number;
   /**
    * Values kept per key when the bucket is created. 1 keeps only the latest, so a watch
    * from an old revision sees each key's latest change, not every intermediate one.
@@ -44,6 +46,7 @@ export const KV_STORE_DEFAULTS: KvStoreConfig = Object.freeze({
   bucket: "flotilla",
   replicas: 1,
   requestTimeoutMs: 2000,
+  openTimeoutMs: 30_000,
   historyPerKey: 1,
   markerTtlMs: 3_600_000,
   fetchBatchSize: 1000,
@@ -69,6 +72,7 @@ export function withDefaults(options: KvStoreOptions = {}): KvStoreConfig {
   if (!BUCKET_NAME.test(c.bucket)) throw new RangeError(`KvStoreOptions.bucket must match ${BUCKET_NAME}, got ${JSON.stringify(c.bucket)}`);
   if (![1, 3, 5].includes(c.replicas)) throw new RangeError(`KvStoreOptions.replicas must be 1, 3 or 5, got ${c.replicas}`);
   requireInt("requestTimeoutMs", c.requestTimeoutMs, 1, 600_000);
+  requireInt("openTimeoutMs", c.openTimeoutMs, 0, 3_600_000);
   requireInt("historyPerKey", c.historyPerKey, 1, 64);
   // The server refuses a subject delete marker TTL under one second.
   if (c.markerTtlMs !== 0) requireInt("markerTtlMs", c.markerTtlMs, 1000, Number.MAX_SAFE_INTEGER);

@@ -20,6 +20,8 @@ export interface ApiServerOptions {
   watchHistoryPerResource?: number;
   /** Longest a watch stays open without timeoutSeconds (×1–2 jitter). @default 1800 */
   maxWatchSeconds?: number;
+  /** IPv4 CIDR Service ClusterIPs come from. @default "10.43.0.0/16" */
+  serviceCidr?: string;
   /** NATS subject prefix of the bus API. @default "flotilla" */
   subjectPrefix?: string;
   /** Flotilla version reported by /version. */
@@ -37,6 +39,7 @@ export interface ApiServerConfig {
   readonly watchHistoryPerResource: number;
   readonly maxWatchSeconds: number;
   readonly subjectPrefix: string;
+  readonly serviceCidr: string;
   readonly version: string;
 }
 
@@ -57,6 +60,7 @@ export function withDefaults(o: ApiServerOptions): ApiServerConfig {
     watchHistoryPerResource: o.watchHistoryPerResource ?? 10_000,
     maxWatchSeconds: o.maxWatchSeconds ?? 1800,
     subjectPrefix: o.subjectPrefix ?? "flotilla",
+    serviceCidr: o.serviceCidr ?? "10.43.0.0/16",
     version: o.version ?? "0.0.0-dev",
   });
 }

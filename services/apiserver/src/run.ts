@@ -5,13 +5,14 @@
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { AlreadyExistsError, resourceInfo } from "@flotilla/api";
+import { AlreadyExistsError, InvalidError, NotFoundError, resourceInfo, type KubeObject } from "@flotilla/api";
 import type { Logger } from "@flotilla/log";
 import { KvStore } from "@flotilla/store";
 import type { ApiServerConfig } from "./config.ts";
 import { createHttpServer } from "./http/server.ts";
 import { ensureAdminToken, ensurePki, writeKubeconfig } from "./pki/index.ts";
 import { ApiService } from "./registry/service.ts";
+import { ServiceAllocator } from "./registry/allocators.ts";
 import { WatchCache } from "./storage/watch-cache.ts";
 import { startBusApi, type BusApi } from "./bus/server.ts";
 
@@ -33,16 +34,28 @@ export interface ApiServerHandle {
 
 export const DEFAULT_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"] as const;
 
-async function ensureNamespaces(svc: ApiService): Promise<void> {
-  const info = resourceInfo("", "namespaces")!;
-  for (const name of DEFAULT_NAMESPACES) {
-    try {
-      await svc.create(info, undefined, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
-    } catch (err) {
-      // Another replica (or an earlier start) made it: that is the goal.
-      if (!(err instanceof AlreadyExistsError)) throw err;
-    }
+async function createIfAbsent(svc: ApiService, resource: string, namespace: string | undefined, obj: KubeObject): Promise<void> {
+  const info = resourceInfo("", resource)!;
+  const exists = () => svc.get(info, namespace, obj.metadata.name!).then(() => true, (e: unknown) => (e instanceof NotFoundError ? false : Promise.reject(e)));
+  if (await exists()) return;
+  try {
+    await svc.create(info, namespace, obj, { fieldManager: "flotilla-apiserver" });
+  } catch (err) {
+    // Another replica starting at the same moment made it (it may also have claimed the
+    // object's address first, which shows as Invalid): that is the goal.
+    if (!(err instanceof AlreadyExistsError || err instanceof InvalidError) || !(await exists())) throw err;
   }
+}
+
+/** What every cluster has: the default namespaces and the `kubernetes` Service. */
+async function bootstrap(svc: ApiService, apiPort: number): Promise<void> {
+  for (const name of DEFAULT_NAMESPACES) await createIfAbsent(svc, "namespaces", undefined, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
+  await createIfAbsent(svc, "services", "default", {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: "kubernetes", labels: { component: "apiserver", provider: "kubernetes" } },
+    spec: { type: "ClusterIP", clusterIP: svc.allocator.apiServiceIp, ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: apiPort }] },
+  });
 }
 
 export async function startApiServer(cfg: ApiServerConfig, deps: ApiServerDeps): Promise<ApiServerHandle> {
@@ -52,8 +65,7 @@ export async function startApiServer(cfg: ApiServerConfig, deps: ApiServerDeps):
   // bounded cost in stream size.
   const store = await KvStore.create(nc, { bucket: cfg.bucket, replicas: cfg.replicas, historyPerKey: 5 });
   const cache = await WatchCache.start(store, log, { historyPerResource: cfg.watchHistoryPerResource });
-  const service = new ApiService(store, cache);
-  await ensureNamespaces(service);
+  const service = new ApiService(store, cache, new ServiceAllocator(store, { serviceCidr: cfg.serviceCidr }));
 
   const pkiDir = join(cfg.dataDir, "pki");
   const hosts = [cfg.advertiseAddress, ...cfg.tlsSans];
@@ -73,6 +85,7 @@ export async function startApiServer(cfg: ApiServerConfig, deps: ApiServerDeps):
   });
   const port = (http.address() as AddressInfo).port;
   const url = `https://${cfg.advertiseAddress.includes(":") ? `[${cfg.advertiseAddress}]` : cfg.advertiseAddress}:${port}`;
+  await bootstrap(service, cfg.port === 0 ? port : cfg.port);
   const kubeconfigPath = join(cfg.dataDir, "kubeconfig");
   await writeKubeconfig(kubeconfigPath, { clusterName: "flotilla", server: url, caCertPem: pki.caCertPem, token: adminToken, user: "admin" });
   const bus: BusApi = await startBusApi(nc, service, log, { subjectPrefix: cfg.subjectPrefix });

@@ -90,6 +90,7 @@ export async function deleteObject(svc: ApiService, info: ResourceInfo, namespac
       if (marked === undefined) {
         const rev = await svc.store.delete(key, revision);
         current.metadata.resourceVersion = String(rev);
+        await svc.afterWrite(info, current, undefined);
         return { object: current, deleted: true };
       }
       if (marked.metadata.resourceVersion === current.metadata.resourceVersion && JSON.stringify(marked) === JSON.stringify(current)) {

@@ -57,12 +57,13 @@ export async function patchObject(svc: ApiService, info: ResourceInfo, namespace
     info,
     namespace,
     name,
-    (current) => {
+    async (current) => {
       const raw = patchedRaw(type, current, patch, info) as KubeObject;
       const admitted = svc.admit(info, raw, opts);
       warnings = admitted.warnings;
       const next = prepareForUpdate(info, current, admitted.object, opts.subresource);
       svc.validate(info, next, current);
+      await svc.beforeWrite(info, current, next, opts.dryRun === true);
       return svc.track(info, current, next, opts, opts.subresource);
     },
     { dryRun: opts.dryRun === true },
@@ -95,12 +96,13 @@ async function apply(svc: ApiService, info: ResourceInfo, namespace: string | un
       info,
       namespace,
       name,
-      (current) => {
+      async (current) => {
         const { object: merged } = serverSideApply({ live: current, applied: cfg, manager, force: opts.force === true, kind: { group: info.group, kind: info.kind }, now, ...ownedScope(info, opts.subresource) });
         const admitted = svc.admit(info, merged, opts);
         warnings = admitted.warnings;
         const next = prepareForUpdate(info, current, admitted.object, opts.subresource);
         svc.validate(info, next, current);
+        await svc.beforeWrite(info, current, next, opts.dryRun === true);
         return next;
       },
       { dryRun: opts.dryRun === true },
@@ -114,6 +116,7 @@ async function apply(svc: ApiService, info: ResourceInfo, namespace: string | un
   const { object, warnings } = svc.admit(info, fresh, opts);
   prepareForCreate(info, object, namespace, new Date());
   svc.validate(info, object);
+  await svc.beforeWrite(info, undefined, object, opts.dryRun === true);
   if (opts.dryRun) return { object, warnings, created: true };
   return { object: await svc.insert(info, object), warnings, created: true };
 }

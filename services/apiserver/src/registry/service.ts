@@ -10,6 +10,7 @@ import {
   InvalidError,
   NotFoundError,
   applyDefaults,
+  carryOverAllocated,
   decodeObject,
   groupVersion,
   recordUpdate,
@@ -24,6 +25,7 @@ import type { CacheWatch, WatchCache, WatchSink } from "../storage/watch-cache.t
 import { parseFieldSelector, parseLabelSelector, type ObjectFilter } from "../storage/selectors.ts";
 import { nowTimestamp, prepareForCreate, prepareForUpdate, sameObject } from "./strategy.ts";
 import { mapStoreError } from "./store-errors.ts";
+import type { ServiceAllocator } from "./allocators.ts";
 import { decodeContinue, encodeContinue, parseResourceVersion } from "./list-options.ts";
 
 export interface WriteOptions {
@@ -62,12 +64,27 @@ const MAX_UPDATE_ATTEMPTS = 16;
 export class ApiService {
   readonly store: Store;
   readonly cache: WatchCache;
+  readonly allocator: ServiceAllocator;
   private readonly now: () => Date;
 
-  constructor(store: Store, cache: WatchCache, now: () => Date = () => new Date()) {
+  constructor(store: Store, cache: WatchCache, allocator: ServiceAllocator, now: () => Date = () => new Date()) {
     this.store = store;
     this.cache = cache;
+    this.allocator = allocator;
     this.now = now;
+  }
+
+  /**
+   * Last step before a write: what the server allocates (a Service's ClusterIP and node
+   * ports). Runs after validation so a refused object never holds an address.
+   */
+  async beforeWrite(info: ResourceInfo, old: KubeObject | undefined, next: KubeObject, dryRun: boolean): Promise<void> {
+    if (info.resource === "services") await this.allocator.allocate(next, old, dryRun);
+  }
+
+  /** After a write: release what the old version held and the new one does not. */
+  async afterWrite(info: ResourceInfo, old: KubeObject, next: KubeObject | undefined): Promise<void> {
+    if (info.resource === "services") await this.allocator.release(old, next);
   }
 
   ref(info: ResourceInfo, name: string): ObjectRef {
@@ -154,11 +171,12 @@ export class ApiService {
     const warnings = admitted.warnings;
     const object = this.track(info, undefined, prepareForCreate(info, admitted.object, namespace, this.now()), opts);
     this.validate(info, object);
+    await this.beforeWrite(info, undefined, object, opts.dryRun === true);
     if (opts.dryRun) return { object, warnings, created: true };
     return { object: await this.insert(info, object), warnings, created: true };
   }
 
-  /** Write a prepared, validated new object. */
+  /** Write a prepared, validated new object; on failure release what was allocated for it. */
   async insert(info: ResourceInfo, object: KubeObject): Promise<KubeObject> {
     const name = object.metadata.name!;
     try {
@@ -166,6 +184,7 @@ export class ApiService {
       object.metadata.resourceVersion = String(revision);
       return object;
     } catch (err) {
+      await this.afterWrite(info, object, undefined).catch(() => undefined);
       throw mapStoreError(err, this.ref(info, name));
     }
   }
@@ -187,8 +206,9 @@ export class ApiService {
       const next = await tryUpdate(structuredClone(current));
       if (sameObject(current, next) || opts.dryRun) return opts.dryRun ? next : current;
       try {
-        const rev = await this.finishUpdate(key, next, revision);
+        const { revision: rev, deleted } = await this.finishUpdate(key, next, revision);
         next.metadata.resourceVersion = String(rev);
+        await this.afterWrite(info, current, deleted ? undefined : next);
         return next;
       } catch (err) {
         const mapped = mapStoreError(err, ref);
@@ -199,10 +219,10 @@ export class ApiService {
   }
 
   /** An object being deleted whose last finalizer is gone is removed, not updated. */
-  private async finishUpdate(key: string, next: KubeObject, revision: number): Promise<number> {
+  private async finishUpdate(key: string, next: KubeObject, revision: number): Promise<{ revision: number; deleted: boolean }> {
     const m = next.metadata;
-    if (m.deletionTimestamp && (!m.finalizers || m.finalizers.length === 0)) return this.store.delete(key, revision);
-    return this.store.update(key, next, revision);
+    if (m.deletionTimestamp && (!m.finalizers || m.finalizers.length === 0)) return { revision: await this.store.delete(key, revision), deleted: true };
+    return { revision: await this.store.update(key, next, revision), deleted: false };
   }
 
   /** PUT: replace the object (or its status). A body resourceVersion makes it conditional. */
@@ -217,9 +237,12 @@ export class ApiService {
       info,
       namespace,
       name,
-      (current) => {
+      async (current) => {
         const next = prepareForUpdate(info, current, structuredClone(object), opts.subresource);
+        // A PUT body usually lacks what the server allocated (ClusterIP, node ports).
+        carryOverAllocated(info, next, current);
         this.validate(info, next, current);
+        await this.beforeWrite(info, current, next, opts.dryRun === true);
         return this.track(info, current, next, opts, opts.subresource);
       },
       rv === undefined ? { dryRun: opts.dryRun === true } : { dryRun: opts.dryRun === true, expectedRevision: rv },

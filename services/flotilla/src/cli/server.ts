@@ -20,6 +20,7 @@ interface ServerFlags {
   port: string;
   advertiseAddress: string;
   tlsSan: string[];
+  serviceCidr: string;
   logLevel: string;
 }
 
@@ -41,6 +42,7 @@ export function serverCommand(): Command {
     .addOption(new Option("--port <port>", "HTTPS port of the Kubernetes API").env("FLOTILLA_PORT").default("6443"))
     .addOption(new Option("--advertise-address <addr>", "address written into the kubeconfig").env("FLOTILLA_ADVERTISE_ADDRESS").default("127.0.0.1"))
     .addOption(new Option("--tls-san <name...>", "extra names/IPs for the serving certificate").default([]))
+    .addOption(new Option("--service-cidr <cidr>", "IPv4 range of Service ClusterIPs").env("FLOTILLA_SERVICE_CIDR").default("10.43.0.0/16"))
     .addOption(new Option("--log-level <level>", "trace, debug, info, warn, error").env("FLOTILLA_LOG_LEVEL").default("info"))
     .action(async (_opts: ServerFlags, c: Command) => {
       applyConfigFile(c, c.getOptionValue("config") as string | undefined);
@@ -62,6 +64,7 @@ async function runServer(f: ServerFlags): Promise<void> {
     port: int("port", f.port),
     advertiseAddress: f.advertiseAddress,
     tlsSans: f.tlsSan,
+    serviceCidr: f.serviceCidr,
     version: FLOTILLA_VERSION,
   });
   const api = await startApiServer(cfg, { nc, log: createLogger("apiserver", { level: f.logLevel }) });
