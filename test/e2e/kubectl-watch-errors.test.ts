@@ -87,6 +87,12 @@ describe("bad input", () => {
     expect(kubectlOk(srv, ["get", "ns", "default", "-o", "name"])).toBe("namespace/default\n");
   });
 
+  it("creating in a namespace that does not exist is a 404 naming it", () => {
+    const r = kubectl(srv, ["create", "configmap", "c", "-n", "nope"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('namespaces "nope" not found');
+  });
+
   it("anonymous requests get 401", async () => {
     const r = await api({ port: target.port, ca: target.ca }, "GET", "/api/v1/namespaces");
     expect(r.status).toBe(401);

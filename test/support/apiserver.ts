@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { startApiServer, withDefaults, type ApiServerHandle } from "@flotilla/apiserver";
+import { startApiServer, withDefaults, type ApiServerHandle, type ApiServerOptions } from "@flotilla/apiserver";
 import { createLogger } from "@flotilla/log";
 
 export interface Replica {
@@ -12,10 +12,10 @@ export interface Replica {
   stop(): Promise<void>;
 }
 
-export async function startReplica(natsUrl: string, name = "apiserver"): Promise<Replica> {
+export async function startReplica(natsUrl: string, name = "apiserver", options: Partial<ApiServerOptions> = {}): Promise<Replica> {
   const dataDir = mkdtempSync(join(tmpdir(), "flotilla-it-"));
   const nc = await connect({ servers: natsUrl, name });
-  const api = await startApiServer(withDefaults({ dataDir, port: 0, bindAddress: "127.0.0.1" }), { nc, log: createLogger(name, { level: process.env["FLOTILLA_LOG_LEVEL"] ?? "warn" }) });
+  const api = await startApiServer(withDefaults({ dataDir, port: 0, bindAddress: "127.0.0.1", ...options }), { nc, log: createLogger(name, { level: process.env["FLOTILLA_LOG_LEVEL"] ?? "warn" }) });
   let stopped = false;
   return {
     api,

@@ -112,6 +112,7 @@ async function apply(svc: ApiService, info: ResourceInfo, namespace: string | un
     if (!(err instanceof NotFoundError) || opts.subresource) throw err;
   }
   // Absent: the applied configuration becomes the object, owned by this manager.
+  await svc.admitNamespace(info, namespace, name);
   const { object: fresh } = serverSideApply({ live: undefined, applied: { ...cfg, metadata: { ...cfg.metadata, name } }, manager, force: opts.force === true, kind: { group: info.group, kind: info.kind }, now, ...ownedScope(info, undefined) });
   const { object, warnings } = svc.admit(info, fresh, opts);
   prepareForCreate(info, object, namespace, new Date());

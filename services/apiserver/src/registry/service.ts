@@ -5,7 +5,9 @@
  * go to the store with compare-and-set and are never applied blindly.
  */
 import {
+  ApiError,
   BadRequestError,
+  StatusReason,
   ConflictError,
   InvalidError,
   NotFoundError,
@@ -80,6 +82,26 @@ export class ApiService {
    */
   async beforeWrite(info: ResourceInfo, old: KubeObject | undefined, next: KubeObject, dryRun: boolean): Promise<void> {
     if (info.resource === "services") await this.allocator.allocate(next, old, dryRun);
+  }
+
+  /**
+   * Namespace lifecycle admission: new objects only go into a namespace that exists and
+   * is not being deleted. The cache answers first; a namespace it does not hold yet
+   * (created a moment ago through another replica) is looked up at the store leader.
+   */
+  async admitNamespace(info: ResourceInfo, namespace: string | undefined, name: string): Promise<void> {
+    if (!info.namespaced || namespace === undefined) return;
+    const nsInfo = { group: "", resource: "namespaces", name: namespace };
+    const key = objectKey("namespaces", undefined, namespace);
+    let ns = this.cache.get("namespaces", key);
+    if (!ns) {
+      const entry = await this.store.get(key).catch((err: unknown) => Promise.reject(mapStoreError(err, nsInfo)));
+      if (!entry) throw new NotFoundError(nsInfo);
+      ns = entry.value as KubeObject;
+    }
+    if (ns.metadata.deletionTimestamp) {
+      throw new ApiError(StatusReason.Forbidden, 403, `${info.resource} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`);
+    }
   }
 
   /** After a write: release what the old version held and the new one does not. */
@@ -169,6 +191,7 @@ export class ApiService {
   async create(info: ResourceInfo, namespace: string | undefined, raw: unknown, opts: WriteOptions = {}): Promise<WriteResult> {
     const admitted = this.admit(info, raw, opts);
     const warnings = admitted.warnings;
+    await this.admitNamespace(info, namespace, admitted.object.metadata.name ?? admitted.object.metadata.generateName ?? "");
     const object = this.track(info, undefined, prepareForCreate(info, admitted.object, namespace, this.now()), opts);
     this.validate(info, object);
     await this.beforeWrite(info, undefined, object, opts.dryRun === true);

@@ -9,7 +9,7 @@
  */
 import { GoneError, TimeoutError, WatchEventType, type KubeObject } from "@flotilla/api";
 import type { Logger } from "@flotilla/log";
-import { parseKey, type Store, type StoreEvent, type StoreWatch } from "@flotilla/store";
+import { parseKey, StoreGoneError, type Store, type StoreEntry, type StoreEvent, type StoreWatch } from "@flotilla/store";
 import { Ring } from "./ring.ts";
 import { matchesFilter, type ObjectFilter } from "./selectors.ts";
 
@@ -82,9 +82,10 @@ export class WatchCache {
   private readonly historyPerResource: number;
   private readonly catchUpTimeoutMs: number;
   private revisionValue: number;
-  /** The revision the cache was loaded at: a resource with no change since has full history. */
-  private readonly initialRevision: number;
+  /** The revision the cache was (re)loaded at: a resource with no change since has full history. */
+  private baseRevision: number;
   private storeWatch: StoreWatch | undefined;
+  private stopped = false;
   private bookmarkTimer: NodeJS.Timeout | undefined;
   private readonly store: Store;
   private readonly log: Logger;
@@ -93,7 +94,7 @@ export class WatchCache {
     this.store = store;
     this.log = log;
     this.revisionValue = revision;
-    this.initialRevision = revision;
+    this.baseRevision = revision;
     this.historyPerResource = opts.historyPerResource ?? 10_000;
     this.catchUpTimeoutMs = opts.catchUpTimeoutMs ?? 10_000;
   }
@@ -102,11 +103,7 @@ export class WatchCache {
   static async start(store: Store, log: Logger, opts: WatchCacheOptions = {}): Promise<WatchCache> {
     const initial = await store.list("");
     const cache = new WatchCache(store, log, initial.revision, opts);
-    for (const e of initial.items) {
-      const { resource } = parseKey(e.key);
-      const state = cache.state(resource);
-      state.objects.set(e.key, withResourceVersion(e.value, e.revision));
-    }
+    cache.load(initial.items);
     cache.storeWatch = await store.watch({ prefix: "", fromRevision: initial.revision });
     void cache.follow(cache.storeWatch);
     const interval = opts.bookmarkIntervalMs ?? 5000;
@@ -124,21 +121,61 @@ export class WatchCache {
   private state(resource: string): ResourceState {
     let s = this.resources.get(resource);
     if (!s) {
-      s = { objects: new Map(), sorted: undefined, history: new Ring(this.historyPerResource), oldestReplayable: this.initialRevision, watchers: new Set() };
+      s = { objects: new Map(), sorted: undefined, history: new Ring(this.historyPerResource), oldestReplayable: this.baseRevision, watchers: new Set() };
       this.resources.set(resource, s);
     }
     return s;
   }
 
-  private async follow(w: StoreWatch): Promise<void> {
-    try {
-      for await (const ev of w) this.apply(ev);
-    } catch (err) {
-      // The store watch survives reconnects by itself; ending here means the store is
-      // gone for good. Watchers are closed so clients relist against another replica.
-      this.log.error({ err }, "store watch ended");
-      for (const s of this.resources.values()) for (const wt of s.watchers) wt.sink.close(err as Error);
+  private load(items: readonly StoreEntry[]): void {
+    for (const e of items) {
+      const { resource } = parseKey(e.key);
+      this.state(resource).objects.set(e.key, withResourceVersion(e.value, e.revision));
     }
+  }
+
+  /**
+   * Follow the store for the life of the apiserver (this loop runs until stop()). The
+   * store watch rides out short NATS outages itself; when it gives up, it is re-opened
+   * from the cache's revision with backoff. If that history is gone (410), the cache is
+   * rebuilt from a fresh list and every client watch is closed, so clients relist.
+   */
+  private async follow(first: StoreWatch): Promise<void> {
+    let w: StoreWatch | undefined = first;
+    for (let attempt = 0; !this.stopped; attempt++) {
+      try {
+        w ??= this.storeWatch = await this.store.watch({ prefix: "", fromRevision: this.revisionValue });
+        for await (const ev of w) {
+          this.apply(ev);
+          attempt = 0;
+        }
+        if (this.stopped) return;
+      } catch (err) {
+        if (this.stopped) return;
+        this.log.warn({ err, revision: this.revisionValue }, "store watch interrupted; resuming");
+        if (err instanceof StoreGoneError) await this.rebuild().catch((e: unknown) => this.log.warn({ err: e }, "cache rebuild failed; retrying"));
+      }
+      w = undefined;
+      await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 5000)));
+    }
+  }
+
+  /** Replace the cache's content with a fresh list; client watches end (they relist). */
+  private async rebuild(): Promise<void> {
+    const fresh = await this.store.list("");
+    for (const s of this.resources.values()) {
+      for (const w of s.watchers) w.sink.close(new GoneError("the watch cache was rebuilt; relist"));
+      s.watchers.clear();
+      s.objects.clear();
+      s.sorted = undefined;
+      s.history = new Ring(this.historyPerResource);
+      s.oldestReplayable = fresh.revision;
+    }
+    this.revisionValue = fresh.revision;
+    this.baseRevision = fresh.revision;
+    this.load(fresh.items);
+    this.wakeWaiters();
+    this.log.info({ revision: fresh.revision, objects: fresh.items.length }, "watch cache rebuilt");
   }
 
   private apply(ev: StoreEvent): void {
@@ -271,6 +308,7 @@ export class WatchCache {
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.bookmarkTimer) clearInterval(this.bookmarkTimer);
     this.storeWatch?.stop();
     for (const s of this.resources.values()) {
