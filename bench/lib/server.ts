@@ -36,6 +36,8 @@ export interface BenchServer {
   /** Start measuring CPU; call the result to end the window. */
   cpu(): () => CpuShare;
   rssMiB(): { apiserver: number; nats: number };
+  /** Warnings and errors the server logged (nats-server slow consumers, failed requests). */
+  problems(): string[];
   stop(): Promise<void>;
 }
 
@@ -83,6 +85,7 @@ export async function startBenchServer(opts: BenchServerOptions = {}): Promise<B
     natsPid,
     cpu: () => cpuWindow(apiserverPid, natsPid),
     rssMiB: () => ({ apiserver: rssMiB(apiserverPid), nats: rssMiB(natsPid) }),
+    problems: () => log.split("\n").filter((l) => l.trim() !== ""),
     async stop() {
       await nc.close();
       if (child.exitCode === null && child.signalCode === null) {
