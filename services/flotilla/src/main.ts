@@ -15,6 +15,6 @@ const program = new Command("flotilla")
   .addCommand(versionCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  console.error(`flotilla: ${err instanceof Error ? err.message : String(err)}`);
+  process.stderr.write(`flotilla: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });
