@@ -15,7 +15,7 @@ import {
   type ResourceInfo,
 } from "@flotilla/api";
 import type { ApiService, WriteOptions, WriteResult } from "./service.ts";
-import { prepareForCreate, prepareForUpdate, nowTimestamp } from "./strategy.ts";
+import { prepareForCreate, nowTimestamp } from "./strategy.ts";
 
 export const PatchType = {
   Json: "application/json-patch+json",
@@ -58,13 +58,9 @@ export async function patchObject(svc: ApiService, info: ResourceInfo, namespace
     namespace,
     name,
     async (current) => {
-      const raw = patchedRaw(type, current, patch, info) as KubeObject;
-      const admitted = svc.admit(info, raw, opts);
+      const admitted = await svc.admitUpdate(info, current, patchedRaw(type, current, patch, info), opts);
       warnings = admitted.warnings;
-      const next = prepareForUpdate(info, current, admitted.object, opts.subresource);
-      svc.validate(info, next, current);
-      await svc.beforeWrite(info, current, next, opts.dryRun === true);
-      return svc.track(info, current, next, opts, opts.subresource);
+      return admitted.object;
     },
     { dryRun: opts.dryRun === true },
   );
@@ -98,12 +94,9 @@ async function apply(svc: ApiService, info: ResourceInfo, namespace: string | un
       name,
       async (current) => {
         const { object: merged } = serverSideApply({ live: current, applied: cfg, manager, force: opts.force === true, kind: { group: info.group, kind: info.kind }, now, ...ownedScope(info, opts.subresource) });
-        const admitted = svc.admit(info, merged, opts);
+        const admitted = await svc.admitUpdate(info, current, merged, opts, false);
         warnings = admitted.warnings;
-        const next = prepareForUpdate(info, current, admitted.object, opts.subresource);
-        svc.validate(info, next, current);
-        await svc.beforeWrite(info, current, next, opts.dryRun === true);
-        return next;
+        return admitted.object;
       },
       { dryRun: opts.dryRun === true },
     );

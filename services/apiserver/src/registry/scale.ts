@@ -1,26 +1,9 @@
 /** The scale subresource: an autoscaling/v1 Scale view of spec.replicas. */
-import { BadRequestError, type KubeObject, type ResourceInfo } from "@flotilla/api";
-
-interface Selector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: string; values?: string[] }[];
-}
-
-/** A LabelSelector as the string form Scale.status.selector carries. */
-export function selectorString(sel: Selector | undefined): string {
-  if (!sel) return "";
-  const parts = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
-  for (const e of sel.matchExpressions ?? []) {
-    const op = e.operator;
-    if (op === "In" || op === "NotIn") parts.push(`${e.key} ${op.toLowerCase()} (${(e.values ?? []).join(",")})`);
-    else if (op === "Exists") parts.push(e.key);
-    else if (op === "DoesNotExist") parts.push(`!${e.key}`);
-  }
-  return parts.join(",");
-}
+import { BadRequestError, InvalidError, type KubeObject, type ResourceInfo } from "@flotilla/api";
+import { selectorString } from "../tables/index.ts";
 
 export function toScale(obj: KubeObject): KubeObject {
-  const spec = obj["spec"] as { replicas?: number; selector?: Selector } | undefined;
+  const spec = obj["spec"] as { replicas?: number; selector?: Parameters<typeof selectorString>[0] } | undefined;
   const status = obj["status"] as { replicas?: number } | undefined;
   const m = obj.metadata;
   return {
@@ -39,6 +22,6 @@ export function replicasFromScale(info: ResourceInfo, scale: unknown): number {
   if (typeof replicas !== "number" || !Number.isInteger(replicas)) {
     throw new BadRequestError(`Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal ${typeof replicas} into Go struct field ScaleSpec.spec.replicas of type int32`);
   }
-  if (replicas < 0) throw new BadRequestError(`${info.kind} scale is invalid: spec.replicas: Invalid value: ${replicas}: must be greater than or equal to 0`);
+  if (replicas < 0) throw new InvalidError("Scale", "autoscaling", "", [{ reason: "FieldValueInvalid", field: "spec.replicas", message: `Invalid value: ${replicas}: must be greater than or equal to 0` }]);
   return replicas;
 }

@@ -249,6 +249,22 @@ export class ApiService {
   }
 
   /** PUT: replace the object (or its status). A body resourceVersion makes it conditional. */
+  /**
+   * The shared tail of every update (PUT, patch, apply): decode and default the
+   * client's version, carry over what the server owns, validate against the current
+   * object, allocate, and (except for apply, which owns its managedFields) record the
+   * writer's fields.
+   */
+  async admitUpdate(info: ResourceInfo, current: KubeObject, raw: unknown, opts: WriteOptions & { subresource?: "status" }, recordManager = true): Promise<{ object: KubeObject; warnings: string[] }> {
+    const { object, warnings } = this.admit(info, raw, opts);
+    const next = prepareForUpdate(info, current, object, opts.subresource);
+    // A PUT body usually lacks what the server allocated (ClusterIP, node ports).
+    carryOverAllocated(info, next, current);
+    this.validate(info, next, current);
+    await this.beforeWrite(info, current, next, opts.dryRun === true);
+    return { object: recordManager ? this.track(info, current, next, opts, opts.subresource) : next, warnings };
+  }
+
   async update(info: ResourceInfo, namespace: string | undefined, name: string, raw: unknown, opts: WriteOptions & { subresource?: "status" } = {}): Promise<WriteResult> {
     const { object, warnings } = this.admit(info, raw, opts);
     if (object.metadata.name !== undefined && object.metadata.name !== name) {
@@ -260,14 +276,7 @@ export class ApiService {
       info,
       namespace,
       name,
-      async (current) => {
-        const next = prepareForUpdate(info, current, structuredClone(object), opts.subresource);
-        // A PUT body usually lacks what the server allocated (ClusterIP, node ports).
-        carryOverAllocated(info, next, current);
-        this.validate(info, next, current);
-        await this.beforeWrite(info, current, next, opts.dryRun === true);
-        return this.track(info, current, next, opts, opts.subresource);
-      },
+      async (current) => (await this.admitUpdate(info, current, structuredClone(object), opts)).object,
       rv === undefined ? { dryRun: opts.dryRun === true } : { dryRun: opts.dryRun === true, expectedRevision: rv },
     );
     return { object: updated, warnings };

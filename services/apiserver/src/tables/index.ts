@@ -6,3 +6,4 @@ export { buildTable, tableColumns, tableRow } from "./printers.ts";
 export type { BuildTableOptions } from "./printers.ts";
 export { humanDuration } from "./duration.ts";
 export type { ColumnDefinition, IncludeObject, PartialObjectMetadata, Table, TableRow, TableRowCondition } from "./types.ts";
+export { selectorString, formatLabelSelector } from "./format.ts";
