@@ -16,6 +16,7 @@ import { errorCount, runOpenLoop, type OpenLoopResult } from "./lib/open-loop.ts
 import { benchPod } from "./lib/pod.ts";
 import { startBenchServer, type BenchServer } from "./lib/server.ts";
 import { formatCpu, type CpuShare } from "./lib/cpu.ts";
+import { environmentLine } from "./lib/env.ts";
 import { ms, table, verdict } from "./lib/stats.ts";
 
 const TARGET_P99_MS = 25;
@@ -68,12 +69,14 @@ interface Row {
 }
 
 async function main(): Promise<void> {
+  console.log(environmentLine());
   const server = await startBenchServer(flags["cpu-prof"] ? { cpuProfDir: flags["cpu-prof"] } : {});
   const http = new HttpsClient(server.target, { maxSockets: 32 });
   // A bucket of its own with the apiserver's settings (R1, history 5, file storage,
   // same nats-server and fsync policy), so the floor's writes do not feed the watch cache.
   const floor = await KvStore.create(server.nc, { bucket: "bench-floor", historyPerKey: 5 });
   const rows: Row[] = [];
+  let problems: string[];
   try {
     const ops = await makeOps(server, http, floor);
     for (const rate of rates) {
@@ -89,18 +92,19 @@ async function main(): Promise<void> {
         process.stdout.write(`  ${transport} @ ${rate}/s: p99 ${ms(result.latency.p99)} ms\n`);
       }
     }
+    problems = server.problems();
   } finally {
     http.close();
     await floor.close();
     await server.stop();
   }
-  report(rows);
+  report(rows, problems);
 }
 
-function report(rows: Row[]): void {
+function report(rows: Row[], problems: string[]): void {
   console.log(`\nCreate latency, open loop, ${durationMs / 1000} s per row after ${warmupMs / 1000} s warm-up (ms; latency from due time)`);
-  console.log("cpu = % of one core used by apiserver/nats-server/bench during the row (2 cores in all)\n");
-  const headers = ["transport", "offered/s", "achieved/s", "ok", "errors", "p50", "p90", "p99", "max", "svc p99", "lag p99", "cpu a/n/b", `p99<=${TARGET_P99_MS}`];
+  console.log("cpu = % of one core used by apiserver/nats-server/bench/other processes during the row (2 cores = 200; st = hypervisor steal)\n");
+  const headers = ["transport", "offered/s", "achieved/s", "ok", "errors", "p50", "p90", "p99", "max", "svc p99", "lag p99", "cpu a/n/b/o", `p99<=${TARGET_P99_MS}`];
   console.log(
     table(
       headers,
@@ -121,7 +125,10 @@ function report(rows: Row[]): void {
       ]),
     ),
   );
+  console.log("\np99 of the requests due in each second (ms):");
+  for (const { transport, result } of rows) console.log(`  ${`${transport}@${result.offeredRate}`.padEnd(10)} ${result.p99BySecond.map(ms).join(" ")}`);
   for (const { transport, result } of rows) for (const [msg, n] of result.errors) console.log(`  errors ${transport}@${result.offeredRate}: ${n} × ${msg}`);
+  for (const p of problems.slice(0, 10)) console.log(`  server: ${p}`);
 }
 
 await main();

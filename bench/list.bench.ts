@@ -9,10 +9,10 @@
  */
 import { parseArgs } from "node:util";
 import type { KubeList } from "@flotilla/api";
-import { HttpsClient } from "./lib/https.ts";
+import { HttpsClient, type HttpsResult } from "./lib/https.ts";
+import { environmentLine } from "./lib/env.ts";
 import { benchPod } from "./lib/pod.ts";
 import { startBenchServer, type BenchServer } from "./lib/server.ts";
-import { formatCpu } from "./lib/cpu.ts";
 import { ms, summarize, table, verdict } from "./lib/stats.ts";
 
 const TARGET_MS = 300;
@@ -42,19 +42,30 @@ interface Form {
   name: string;
   /** Compared with the target (the single-response forms the issue names). */
   targeted: boolean;
-  run(): Promise<{ items: number; bytes: number }>;
+  run(): Promise<Listed>;
+}
+
+/** Items and bytes seen (-1: not counted in the run); ttfb only for one-response HTTP. */
+interface Listed {
+  items: number;
+  bytes: number;
+  ttfbMs?: number;
 }
 
 function forms(server: BenchServer, http: HttpsClient): Form[] {
   const path = `/api/v1/namespaces/${NAMESPACE}/pods`;
-  const get = async (query: string, accept?: string): Promise<{ body: Buffer }> => {
+  const get = async (query: string, accept?: string): Promise<HttpsResult> => {
     const r = await http.request("GET", path + query, undefined, accept ? { accept } : {});
     if (r.status !== 200) throw new Error(`HTTP ${r.status}: ${r.body.toString().slice(0, 200)}`);
     return r;
   };
   // Counting rows needs a parse; it happens after the clock stops for the single
   // response, but a pager must parse to find `continue` (kubectl does as well).
-  const httpPaged = async (accept?: string): Promise<{ items: number; bytes: number }> => {
+  const single = async (accept?: string): Promise<Listed> => {
+    const r = await get("", accept);
+    return { items: -1, bytes: r.body.length, ttfbMs: r.ttfbMs };
+  };
+  const httpPaged = async (accept?: string): Promise<Listed> => {
     let cont = "";
     let items = 0;
     let bytes = 0;
@@ -67,7 +78,7 @@ function forms(server: BenchServer, http: HttpsClient): Form[] {
     } while (cont);
     return { items, bytes };
   };
-  const busPaged = async (limit: number): Promise<{ items: number; bytes: number }> => {
+  const busPaged = async (limit: number): Promise<Listed> => {
     let cont: string | undefined;
     let items = 0;
     do {
@@ -78,8 +89,8 @@ function forms(server: BenchServer, http: HttpsClient): Form[] {
     return { items, bytes: -1 };
   };
   return [
-    { name: "http json", targeted: true, run: async () => ({ items: -1, bytes: (await get("")).body.length }) },
-    { name: "http table", targeted: true, run: async () => ({ items: -1, bytes: (await get("", TABLE_ACCEPT)).body.length }) },
+    { name: "http json", targeted: true, run: () => single() },
+    { name: "http table", targeted: true, run: () => single(TABLE_ACCEPT) },
     { name: `http json, pages of ${PAGE}`, targeted: false, run: () => httpPaged() },
     { name: `http table, pages of ${PAGE}`, targeted: false, run: () => httpPaged(TABLE_ACCEPT) },
     { name: "bus", targeted: true, run: async () => ({ items: (await server.client.list("pods", NAMESPACE)).items.length, bytes: -1 }) },
@@ -113,13 +124,16 @@ async function checkCounts(http: HttpsClient): Promise<void> {
 
 interface Outcome {
   times: number[];
+  /** Call → response headers: the server's work before it sends (it encodes the whole body first). */
+  ttfb: number[];
   items: number;
   bytes: number;
   errors: string[];
-  cpuMs: { apiserver: number; nats: number };
+  cpuMs: { apiserver: number; nats: number; bench: number };
 }
 
 async function main(): Promise<void> {
+  console.log(environmentLine());
   const server = await startBenchServer(flags["cpu-prof"] ? { cpuProfDir: flags["cpu-prof"] } : {});
   const http = new HttpsClient(server.target, { maxSockets: FILL_CONCURRENCY, timeoutMs: 60_000 });
   try {
@@ -127,7 +141,7 @@ async function main(): Promise<void> {
     console.log(`filled ${podCount} pods over the bus (${FILL_CONCURRENCY} in flight) in ${ms(fillMs)} ms: ${((podCount / fillMs) * 1000).toFixed(0)} creates/s`);
     await checkCounts(http);
     const all = forms(server, http);
-    const outcomes = new Map<string, Outcome>(all.map((f) => [f.name, { times: [], items: -1, bytes: -1, errors: [], cpuMs: { apiserver: 0, nats: 0 } }]));
+    const outcomes = new Map<string, Outcome>(all.map((f) => [f.name, { times: [], ttfb: [], items: -1, bytes: -1, errors: [], cpuMs: { apiserver: 0, nats: 0, bench: 0 } }]));
     for (let rep = 0; rep < WARMUP_REPEATS + repeats; rep++) {
       for (const f of all) {
         const o = outcomes.get(f.name)!;
@@ -139,11 +153,13 @@ async function main(): Promise<void> {
           const cpu = endCpu();
           if (rep < WARMUP_REPEATS) continue;
           o.times.push(elapsed);
+          if (r.ttfbMs !== undefined) o.ttfb.push(r.ttfbMs);
           o.items = r.items >= 0 ? r.items : podCount;
           o.bytes = r.bytes;
           // CPU shares are % of wall time; keep milliseconds to average per list.
           o.cpuMs.apiserver += (cpu.apiserver * elapsed) / 100;
           o.cpuMs.nats += (cpu.nats * elapsed) / 100;
+          o.cpuMs.bench += (cpu.bench * elapsed) / 100;
         } catch (err) {
           if (rep >= WARMUP_REPEATS) o.errors.push((err as Error).message.slice(0, 120));
         }
@@ -159,7 +175,8 @@ async function main(): Promise<void> {
 
 function report(outcomes: Map<string, Outcome>, all: Form[], rss: { apiserver: number; nats: number }): void {
   console.log(`\nList ${podCount} pods in one namespace, ${repeats} repeats after ${WARMUP_REPEATS} warm-up (ms, call → last byte / decoded reply)`);
-  console.log("cpu ms = apiserver / nats-server CPU per list (clock-tick resolution: ±10 ms)\n");
+  console.log("ttfb = call → response headers (the server encodes the whole body before sending)");
+  console.log("cpu ms = apiserver / nats-server / bench CPU per list (apiserver, nats-server: clock-tick resolution ±10 ms)\n");
   const rows = all.map((f) => {
     const o = outcomes.get(f.name)!;
     const s = summarize(o.times);
@@ -174,11 +191,12 @@ function report(outcomes: Map<string, Outcome>, all: Form[], rss: { apiserver: n
       ms(s.p50),
       ms(s.p90),
       ms(s.max),
-      `${(o.cpuMs.apiserver / n).toFixed(0)}/${(o.cpuMs.nats / n).toFixed(0)}`,
+      o.ttfb.length > 0 ? ms(summarize(o.ttfb).p50) : "-",
+      `${(o.cpuMs.apiserver / n).toFixed(0)}/${(o.cpuMs.nats / n).toFixed(0)}/${(o.cpuMs.bench / n).toFixed(0)}`,
       f.targeted ? verdict(s.p90, TARGET_MS) : "",
     ];
   });
-  console.log(table(["form", "runs", "errors", "items", "MiB", "min", "p50", "p90", "max", "cpu ms a/n", `p90<=${TARGET_MS}`], rows));
+  console.log(table(["form", "runs", "errors", "items", "MiB", "min", "p50", "p90", "max", "ttfb p50", "cpu ms a/n/b", `p90<=${TARGET_MS}`], rows));
   for (const [name, o] of outcomes) if (o.errors.length > 0) console.log(`  errors ${name}: ${o.errors.length} × ${o.errors[0]}`);
   console.log(`\napiserver RSS ${rss.apiserver.toFixed(0)} MiB, nats-server RSS ${rss.nats.toFixed(0)} MiB`);
 }

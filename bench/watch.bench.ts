@@ -18,6 +18,7 @@ import { startBenchServer, type BenchServer } from "./lib/server.ts";
 import { errorCount, runOpenLoop, type OpenLoopResult } from "./lib/open-loop.ts";
 import { benchPod, SENT_AT_ANNOTATION } from "./lib/pod.ts";
 import { formatCpu, type CpuShare } from "./lib/cpu.ts";
+import { environmentLine } from "./lib/env.ts";
 import { ms, summarize, table, verdict, type Summary } from "./lib/stats.ts";
 import { clock, startWatchers, type WatchersResult } from "./lib/watchers.ts";
 
@@ -84,7 +85,7 @@ async function runVariant(server: BenchServer, writer: ApiClient, variant: Varia
 
 function report(outcomes: Outcome[], problems: string[]): void {
   console.log(`\nWatch delivery: ${watcherCount} watchers, pods created over the bus at ${rate}/s for ${durationMs / 1000} s (ms, writer's send → watcher's receive)`);
-  console.log("expected = successful writes × watchers; write p99 = create latency of those writes; cpu = % of one core apiserver/nats-server/bench\n");
+  console.log("expected = successful writes × watchers; write p99 = create latency of those writes; cpu = % of one core apiserver/nats-server/bench/other processes\n");
   const rows = outcomes.map(({ variant, writes, expected, seen, latency, cpu }) => {
     const odd = seen.duplicates + seen.unexpected;
     const exact = seen.missing === 0 && odd === 0 && seen.received === expected;
@@ -106,17 +107,18 @@ function report(outcomes: Outcome[], problems: string[]): void {
       exact ? verdict(latency.p99, TARGET_P99_MS) : "INEXACT",
     ];
   });
-  console.log(table(["watch", "writes", "w.err", "expected", "received", "missing", "dup/odd", "p50", "p90", "p99", "max", "write p99", "lag p99", "cpu a/n/b", `p99<=${TARGET_P99_MS}`], rows));
+  console.log(table(["watch", "writes", "w.err", "expected", "received", "missing", "dup/odd", "p50", "p90", "p99", "max", "write p99", "lag p99", "cpu a/n/b/o", `p99<=${TARGET_P99_MS}`], rows));
   for (const p of problems.slice(0, 10)) console.log(`  server: ${p}`);
 }
 
 async function main(): Promise<void> {
+  console.log(environmentLine());
   const server = await startBenchServer(flags["cpu-prof"] ? { cpuProfDir: flags["cpu-prof"] } : {});
   // The writer is another actor: its own connection, so its replies do not queue behind
   // anything else of the bench's.
   const writerNc = await connect({ servers: server.natsUrl, name: "bench-writer" });
   const outcomes: Outcome[] = [];
-  let problems: string[] = [];
+  let problems: string[];
   try {
     for (const v of variants) {
       outcomes.push(await runVariant(server, new ApiClient(writerNc), v));

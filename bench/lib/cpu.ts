@@ -38,11 +38,27 @@ export function childPids(pid: number): number[] {
   }
 }
 
+/** Machine-wide busy and steal time from /proc/stat's "cpu" line, in ms over all cores. */
+function machineCpuMs(): { busy: number; steal: number } {
+  try {
+    const line = readFileSync("/proc/stat", "utf8").split("\n")[0]!;
+    const [user, nice, system, _idle, _iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number) as number[];
+    const toMs = (ticks: number): number => (ticks * 1000) / TICKS_PER_SECOND;
+    return { busy: toMs(user! + nice! + system! + irq! + softirq!), steal: toMs(steal!) };
+  } catch {
+    return { busy: Number.NaN, steal: Number.NaN };
+  }
+}
+
 export interface CpuShare {
   /** Percent of one core over the window, per process. */
   apiserver: number;
   nats: number;
   bench: number;
+  /** Everything else on the machine (other users' tests, the kernel's own work). */
+  other: number;
+  /** Time the hypervisor ran someone else on our virtual CPUs. */
+  steal: number;
 }
 
 /** Start a CPU window; the returned function ends it and gives each process's share. */
@@ -51,14 +67,20 @@ export function cpuWindow(apiserverPid: number, natsPid: number): () => CpuShare
   const a0 = procCpuMs(apiserverPid);
   const n0 = procCpuMs(natsPid);
   const b0 = process.cpuUsage();
+  const m0 = machineCpuMs();
   return () => {
     const wall = performance.now() - t0;
     const b = process.cpuUsage(b0);
+    const m = machineCpuMs();
     const pct = (cpuMs: number): number => (100 * cpuMs) / wall;
-    return { apiserver: pct(procCpuMs(apiserverPid) - a0), nats: pct(procCpuMs(natsPid) - n0), bench: pct((b.user + b.system) / 1000) };
+    const share = { apiserver: pct(procCpuMs(apiserverPid) - a0), nats: pct(procCpuMs(natsPid) - n0), bench: pct((b.user + b.system) / 1000) };
+    const other = Math.max(0, pct(m.busy - m0.busy) - share.apiserver - share.nats - share.bench);
+    return { ...share, other, steal: pct(m.steal - m0.steal) };
   };
 }
 
+/** "apiserver/nats/bench/other" in % of one core; steal appended when noticeable. */
 export function formatCpu(c: CpuShare): string {
-  return `${c.apiserver.toFixed(0)}/${c.nats.toFixed(0)}/${c.bench.toFixed(0)}`;
+  const steal = c.steal >= 1 ? ` st${c.steal.toFixed(0)}` : "";
+  return `${c.apiserver.toFixed(0)}/${c.nats.toFixed(0)}/${c.bench.toFixed(0)}/${c.other.toFixed(0)}${steal}`;
 }

@@ -29,6 +29,8 @@ export interface OpenLoopResult {
   service: Summary;
   /** How late the generator sent (due → send); large values mean it was starved of CPU. */
   sendLag: Summary;
+  /** p99 latency of the requests due in each second: shows a stall apart from a steady queue. */
+  p99BySecond: number[];
 }
 
 function sleep(ms: number): Promise<void> {
@@ -40,6 +42,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const intervalMs = 1000 / o.ratePerSec;
   const total = Math.round((o.durationMs / 1000) * o.ratePerSec);
   const latencies: number[] = [];
+  const bySecond: number[][] = Array.from({ length: Math.ceil(o.durationMs / 1000) }, () => []);
   const services: number[] = [];
   const lags: number[] = [];
   const errors = new Map<string, number>();
@@ -61,6 +64,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
         () => {
           const done = performance.now();
           latencies.push(done - due);
+          bySecond[Math.floor((due - start) / 1000)]?.push(done - due);
           services.push(done - sent);
           lastDone = done;
         },
@@ -91,6 +95,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     latency: summarize(latencies),
     service: summarize(services),
     sendLag: summarize(lags),
+    p99BySecond: bySecond.map((l) => summarize(l).p99),
   };
 }
 

@@ -40,6 +40,12 @@ function authenticate(req: IncomingMessage, tokens: ReadonlyMap<Buffer, string>)
 
 const PUBLIC_PATHS = new Set(["/healthz", "/livez", "/readyz"]);
 
+/** Ready while the watch cache follows the store; alive as long as the process answers. */
+function health(svc: ApiService, path: string): { code: number; text: string } {
+  if (path !== "/livez" && !svc.cache.following) return { code: 503, text: "the watch cache lost the store and is resuming; its reads may be stale" };
+  return { code: 200, text: "ok" };
+}
+
 export function createHttpServer(svc: ApiService, log: Logger, opts: HttpServerOptions): Server {
   const tokens = new Map([...opts.tokens].map(([t, u]) => [digest(t), u] as const));
   const maxWatchSeconds = opts.maxWatchSeconds ?? 1800;
@@ -58,7 +64,8 @@ export function createHttpServer(svc: ApiService, log: Logger, opts: HttpServerO
     const url = new URL(req.url ?? "/", "https://localhost");
     const path = url.pathname.replace(/\/+$/, "") || "/";
     if (PUBLIC_PATHS.has(path)) {
-      res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+      const h = health(svc, path);
+      res.writeHead(h.code, { "content-type": "text/plain" }).end(h.text);
       return;
     }
     if (authenticate(req, tokens) === undefined) throw new UnauthorizedError();

@@ -86,6 +86,8 @@ export class WatchCache {
   private baseRevision: number;
   private storeWatch: StoreWatch | undefined;
   private stopped = false;
+  /** False while the store watch is down and being re-opened: reads may be stale. */
+  following = true;
   private bookmarkTimer: NodeJS.Timeout | undefined;
   private readonly store: Store;
   private readonly log: Logger;
@@ -145,6 +147,7 @@ export class WatchCache {
     for (let attempt = 0; !this.stopped; attempt++) {
       try {
         w ??= this.storeWatch = await this.store.watch({ prefix: "", fromRevision: this.revisionValue });
+        this.following = true;
         for await (const ev of w) {
           this.apply(ev);
           attempt = 0;
@@ -152,6 +155,7 @@ export class WatchCache {
         if (this.stopped) return;
       } catch (err) {
         if (this.stopped) return;
+        this.following = false;
         this.log.warn({ err, revision: this.revisionValue }, "store watch interrupted; resuming");
         if (err instanceof StoreGoneError) await this.rebuild().catch((e: unknown) => this.log.warn({ err: e }, "cache rebuild failed; retrying"));
       }
