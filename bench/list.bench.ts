@@ -193,7 +193,7 @@ function report(outcomes: Map<string, Outcome>, all: Form[], rss: { apiserver: n
       ms(s.max),
       o.ttfb.length > 0 ? ms(summarize(o.ttfb).p50) : "-",
       `${(o.cpuMs.apiserver / n).toFixed(0)}/${(o.cpuMs.nats / n).toFixed(0)}/${(o.cpuMs.bench / n).toFixed(0)}`,
-      f.targeted ? verdict(s.p90, TARGET_MS) : "",
+      o.times.length === 0 ? "FAILS" : f.targeted ? verdict(s.p90, TARGET_MS) : "",
     ];
   });
   console.log(table(["form", "runs", "errors", "items", "MiB", "min", "p50", "p90", "max", "ttfb p50", "cpu ms a/n/b", `p90<=${TARGET_MS}`], rows));

@@ -23,6 +23,8 @@ const LOG_LIMIT_BYTES = 64 * 1024;
 export interface BenchServerOptions {
   /** Write a V8 CPU profile of the apiserver process into this directory on exit. */
   cpuProfDir?: string;
+  /** More node flags for the server process (e.g. --trace-gc while investigating). */
+  nodeArgs?: string[];
 }
 
 export interface BenchServer {
@@ -38,6 +40,8 @@ export interface BenchServer {
   rssMiB(): { apiserver: number; nats: number };
   /** Warnings and errors the server logged (nats-server slow consumers, failed requests). */
   problems(): string[];
+  /** The server's output so far (last 64 KiB). */
+  log(): string;
   stop(): Promise<void>;
 }
 
@@ -45,7 +49,7 @@ export async function startBenchServer(opts: BenchServerOptions = {}): Promise<B
   const dataDir = mkdtempSync(join(tmpdir(), "flotilla-bench-"));
   const apiPort = await freePort();
   const natsPort = await freePort();
-  const nodeArgs = opts.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
+  const nodeArgs = [...(opts.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`] : []), ...(opts.nodeArgs ?? [])];
   const args = [...nodeArgs, join(ROOT, "services/flotilla/src/main.ts"), "server", "--data-dir", dataDir, "--port", String(apiPort), "--nats-port", String(natsPort), "--bind-address", "127.0.0.1", "--log-level", "warn"];
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
@@ -85,7 +89,8 @@ export async function startBenchServer(opts: BenchServerOptions = {}): Promise<B
     natsPid,
     cpu: () => cpuWindow(apiserverPid, natsPid),
     rssMiB: () => ({ apiserver: rssMiB(apiserverPid), nats: rssMiB(natsPid) }),
-    problems: () => log.split("\n").filter((l) => l.trim() !== ""),
+    problems: () => log.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("[")),
+    log: () => log,
     async stop() {
       await nc.close();
       if (child.exitCode === null && child.signalCode === null) {
