@@ -49,8 +49,24 @@ export class ApiClient {
     return this.call(BusVerb.Get, resource, { ...(namespace ? { namespace } : {}), name });
   }
 
-  list(resource: string, namespace: string | undefined, opts: ListOptions = {}): Promise<KubeList> {
-    return this.call<KubeList>(BusVerb.List, resource, { ...opts, ...(namespace ? { namespace } : {}) });
+  /**
+   * A list. Without `limit`, every page is fetched (the apiserver caps each reply to
+   * fit a NATS message) and returned as one list; with `limit`, one page and its
+   * `continue` token.
+   */
+  async list(resource: string, namespace: string | undefined, opts: ListOptions = {}): Promise<KubeList> {
+    const rq = { ...opts, ...(namespace ? { namespace } : {}) };
+    const first = await this.call<KubeList>(BusVerb.List, resource, rq);
+    if (opts.limit !== undefined) return first;
+    // Bounded: each page holds at least one object, so this ends after at most one
+    // round trip per remaining object.
+    for (let page = first; page.metadata.continue; ) {
+      page = await this.call<KubeList>(BusVerb.List, resource, { ...rq, continue: page.metadata.continue });
+      first.items.push(...page.items);
+    }
+    delete first.metadata.continue;
+    delete first.metadata.remainingItemCount;
+    return first;
   }
 
   create(resource: string, namespace: string | undefined, body: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {

@@ -72,6 +72,9 @@ export async function startEmbeddedNats(o: EmbeddedNatsOptions, log: Logger): Pr
       `server_name: ${JSON.stringify(o.serverName ?? "flotilla-1")}`,
       `host: ${JSON.stringify(host)}`,
       `port: ${port}`,
+      // 8 MiB messages (NATS' default is 1 MiB): list pages and large objects such as
+      // ConfigMaps near Kubernetes' 1 MiB object limit fit with room for the envelope.
+      "max_payload: 8MB",
       `jetstream { store_dir: ${JSON.stringify(join(dir, "jetstream"))}, sync_interval: always }`,
       "",
     ].join("\n"),

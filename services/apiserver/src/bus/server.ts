@@ -13,6 +13,7 @@ import type { ApiService } from "../registry/service.ts";
 import { deleteObject } from "../registry/deletion.ts";
 import { parsePatchType, patchObject } from "../registry/patching.ts";
 import type { WatchSink } from "../storage/watch-cache.ts";
+import { watchMessagePacked } from "../storage/encoded.ts";
 
 export interface BusApiOptions {
   subjectPrefix: string;
@@ -62,7 +63,9 @@ export async function startBusApi(nc: NatsConnection, svc: ApiService, log: Logg
       case "get":
         return reply(m, { object: await svc.get(info, ns, need(rq.name, "name"), rq.resourceVersion) });
       case "list":
-        return reply(m, { object: await svc.list(info, ns, rq) });
+        // A reply must fit the connection's max_payload: pages are capped by size, and
+        // the client follows `continue` (ApiClient.list does) for the rest.
+        return reply(m, { object: await svc.list(info, ns, { ...rq, maxBytes: Math.floor((nc.info?.max_payload ?? 1 << 20) * 0.75) }) });
       case "create": {
         const r = await svc.create(info, ns, rq.body, write);
         return reply(m, { object: r.object, warnings: r.warnings });
@@ -97,7 +100,7 @@ export async function startBusApi(nc: NatsConnection, svc: ApiService, log: Logg
     const sink: WatchSink = {
       event: (type: WatchEventType, object: KubeObject) => {
         lastRv = object.metadata.resourceVersion ?? lastRv;
-        send({ type, object });
+        if (!stopped) nc.publish(inbox, watchMessagePacked(type, object));
       },
       bookmark: (rev) => send({ type: "BOOKMARK", resourceVersion: String(rev) }),
       close: (reason) => {

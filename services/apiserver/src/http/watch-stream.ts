@@ -7,6 +7,7 @@ import type { ServerResponse } from "node:http";
 import { WatchEventType, type KubeObject } from "@flotilla/api";
 import { buildTable } from "../tables/index.ts";
 import type { WatchSink } from "../storage/watch-cache.ts";
+import { watchLineJson } from "../storage/encoded.ts";
 import type { ResponseFormat } from "./negotiate.ts";
 
 export interface HttpWatchOptions {
@@ -68,7 +69,7 @@ export class HttpWatchSink implements WatchSink {
 
   event(type: WatchEventType, object: KubeObject): void {
     this.lastRevision = object.metadata.resourceVersion ?? this.lastRevision;
-    this.write(JSON.stringify({ type, object: this.render(object) }));
+    this.write(this.opts.format === "table" ? JSON.stringify({ type, object: this.render(object) }) : watchLineJson(type, object));
   }
 
   bookmark(revision: number): void {

@@ -45,6 +45,8 @@ export interface WriteResult {
 }
 
 export interface ListOptions {
+  /** Cap a page by the JSON size of its items (the bus's message size limit). */
+  maxBytes?: number;
   labelSelector?: string;
   fieldSelector?: string;
   limit?: number;
@@ -151,7 +153,7 @@ export class ApiService {
     // acknowledged write. "0" means "any": serve the cache as it is.
     if (rv === undefined && !cont) await this.cache.syncToStore();
     else if (rv) await this.cache.waitForRevision(rv);
-    const page = this.cache.list(info.resource, filter, opts.limit ?? 0, cont?.key ?? "");
+    const page = this.cache.list(info.resource, filter, { limit: opts.limit ?? 0, afterKey: cont?.key ?? "", maxBytes: opts.maxBytes ?? 0 });
     const revision = cont?.revision ?? this.cache.revision;
     const metadata: KubeList["metadata"] = { resourceVersion: String(revision) };
     if (page.more > 0) {
@@ -180,7 +182,8 @@ export class ApiService {
   /** Record which manager wrote which fields (managedFields), for a non-apply write. */
   track(info: ResourceInfo, old: KubeObject | undefined, next: KubeObject, opts: WriteOptions, subresource?: string): KubeObject {
     const ignore = subresource ? {} : info.subresources.includes("status") ? { ignoreFields: [["status"]] } : {};
-    return recordUpdate({ old, next, manager: opts.fieldManager ?? "unknown", kind: { group: info.group, kind: info.kind }, now: nowTimestamp(this.now()), ...(subresource ? { subresource } : {}), ...ignore });
+    // A new object is ours alone (adopt: no copy); an update's `next` may share parts with the cache.
+    return recordUpdate({ old, next, manager: opts.fieldManager ?? "unknown", kind: { group: info.group, kind: info.kind }, now: nowTimestamp(this.now()), adopt: old === undefined, ...(subresource ? { subresource } : {}), ...ignore });
   }
 
   validate(info: ResourceInfo, obj: KubeObject, old?: KubeObject): void {

@@ -9,9 +9,22 @@
  */
 import { GoneError, TimeoutError, WatchEventType, type KubeObject } from "@flotilla/api";
 import type { Logger } from "@flotilla/log";
-import { parseKey, StoreGoneError, type Store, type StoreEntry, type StoreEvent, type StoreWatch } from "@flotilla/store";
+import { parseKey, prefixFor, StoreGoneError, type Store, type StoreEntry, type StoreEvent, type StoreWatch } from "@flotilla/store";
 import { Ring } from "./ring.ts";
 import { matchesFilter, type ObjectFilter } from "./selectors.ts";
+import { objectJson } from "./encoded.ts";
+
+/** Index of the first element >= target in a sorted array. */
+function lowerBound(sorted: readonly string[], target: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
 /** One change, as the cache keeps it for replay. */
 export interface CacheEvent {
@@ -262,22 +275,36 @@ export class WatchCache {
     return this.resources.get(resource)?.objects.get(key);
   }
 
-  /** Matching objects in key order, starting after `afterKey`, at most `limit`. */
-  list(resource: string, filter: ObjectFilter, limit = 0, afterKey = ""): { items: KubeObject[]; more: number; lastKey: string } {
+  /**
+   * Matching objects in key order after `afterKey`: at most `limit` of them, and (with
+   * `maxBytes`) no more than fit that many bytes of JSON, always at least one. A
+   * namespace narrows the scan to its key range by binary search; so does `afterKey`.
+   */
+  list(resource: string, filter: ObjectFilter, page: { limit?: number; afterKey?: string; maxBytes?: number } = {}): { items: KubeObject[]; more: number; lastKey: string } {
     const s = this.resources.get(resource);
     if (!s) return { items: [], more: 0, lastKey: "" };
-    s.sorted ??= [...s.objects.keys()].sort();
+    const sorted = (s.sorted ??= [...s.objects.keys()].sort());
+    const prefix = filter.namespace !== undefined ? prefixFor(resource, filter.namespace) : "";
+    const from = page.afterKey && page.afterKey >= prefix ? page.afterKey + "\0" : prefix;
+    const limit = page.limit ?? 0;
+    const maxBytes = page.maxBytes ?? 0;
     const items: KubeObject[] = [];
     let lastKey = "";
     let more = 0;
-    for (const key of s.sorted) {
-      if (afterKey && key <= afterKey) continue;
+    let bytes = 0;
+    let full = false;
+    for (let i = lowerBound(sorted, from); i < sorted.length; i++) {
+      const key = sorted[i]!;
+      if (prefix && !key.startsWith(prefix)) break;
       const obj = s.objects.get(key)!;
       if (!matchesFilter(filter, obj)) continue;
-      if (limit > 0 && items.length >= limit) {
+      if (!full && maxBytes > 0 && items.length > 0) full = bytes + objectJson(obj).length > maxBytes;
+      if (full || (limit > 0 && items.length >= limit)) {
+        full = true;
         more++;
         continue;
       }
+      if (maxBytes > 0) bytes += objectJson(obj).length;
       items.push(obj);
       lastKey = key;
     }
