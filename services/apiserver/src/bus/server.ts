@@ -13,7 +13,7 @@ import type { ApiService } from "../registry/service.ts";
 import { deleteObject } from "../registry/deletion.ts";
 import { parsePatchType, patchObject } from "../registry/patching.ts";
 import type { WatchSink } from "../storage/watch-cache.ts";
-import { watchMessagePacked } from "../storage/encoded.ts";
+import { listReplyPacked, watchMessagePacked } from "../storage/encoded.ts";
 
 export interface BusApiOptions {
   subjectPrefix: string;
@@ -65,7 +65,8 @@ export async function startBusApi(nc: NatsConnection, svc: ApiService, log: Logg
       case "list":
         // A reply must fit the connection's max_payload: pages are capped by size, and
         // the client follows `continue` (ApiClient.list does) for the rest.
-        return reply(m, { object: await svc.list(info, ns, { ...rq, maxBytes: Math.floor((nc.info?.max_payload ?? 1 << 20) * 0.75) }) });
+        if (m.reply) m.respond(listReplyPacked(await svc.list(info, ns, { ...rq, maxBytes: Math.floor((nc.info?.max_payload ?? 1 << 20) * 0.75) })));
+        return;
       case "create": {
         const r = await svc.create(info, ns, rq.body, write);
         return reply(m, { object: r.object, warnings: r.warnings });

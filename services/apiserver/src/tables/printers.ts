@@ -65,7 +65,9 @@ export function tableRow(resource: string, obj: KubeObject, now: Date): unknown[
 
 function rowObject(obj: KubeObject, include: IncludeObject): unknown {
   if (include === "Object") return obj;
-  const partial: PartialObjectMetadata = { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: obj.metadata };
+  // managedFields are often half an object's size and no table prints them: leave them out.
+  const { managedFields: _managed, ...metadata } = obj.metadata;
+  const partial: PartialObjectMetadata = { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata };
   return partial;
 }
 

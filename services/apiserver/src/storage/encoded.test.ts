@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { decode } from "@flotilla/bus";
+import type { KubeObject } from "@flotilla/api";
+import { listReplyPacked, objectJson, watchLineJson, watchMessagePacked } from "./encoded.ts";
+
+const obj = (i: number): KubeObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `c${i}`, resourceVersion: String(i), labels: { a: "b" } }, data: { k: "v".repeat(i % 7) } });
+
+describe("encoded once", () => {
+  it("composed msgpack replies decode to exactly the list they stand for", () => {
+    for (const n of [0, 1, 15, 16, 300, 70_000]) {
+      const list = { kind: "ConfigMapList", apiVersion: "v1", metadata: { resourceVersion: "9", continue: "x" }, items: Array.from({ length: n }, (_, i) => obj(i)) };
+      expect(decode(listReplyPacked(list))).toEqual({ object: list });
+    }
+  });
+  it("watch messages decode to {type, object} and are reused per object and type", () => {
+    const o = obj(3);
+    expect(decode(watchMessagePacked("MODIFIED", o))).toEqual({ type: "MODIFIED", object: o });
+    expect(watchMessagePacked("MODIFIED", o)).toBe(watchMessagePacked("MODIFIED", o));
+    expect(JSON.parse(watchLineJson("ADDED", o))).toEqual({ type: "ADDED", object: o });
+    expect(objectJson(o)).toBe(objectJson(o));
+  });
+});
