@@ -5,7 +5,6 @@
  *
  *   node bench/create.bench.ts [--rates 100,500] [--duration 15] [--warmup 3]
  *                              [--transports store,bus,http] [--cpu-prof <dir>]
- *                              [--node-flags flotilla,default]   (V8 flags: ours vs Node's, side by side)
  *
  * Target (issue): mutating p99 <= 25 ms at 500 writes/s.
  */
@@ -16,7 +15,6 @@ import { HttpsClient } from "./lib/https.ts";
 import { errorCount, runOpenLoop, type OpenLoopResult } from "./lib/open-loop.ts";
 import { benchPod } from "./lib/pod.ts";
 import { startBenchServer, type BenchServer } from "./lib/server.ts";
-import { NODE_FLAGS } from "../services/flotilla/src/node-flags.ts";
 import { formatCpu, type CpuShare } from "./lib/cpu.ts";
 import { environmentLine } from "./lib/env.ts";
 import { ms, table, verdict } from "./lib/stats.ts";
@@ -33,12 +31,8 @@ const { values: flags } = parseArgs({
     warmup: { type: "string", default: "3" },
     transports: { type: "string", default: TRANSPORTS.join(",") },
     "cpu-prof": { type: "string" },
-    // "flotilla": the V8 flags Flotilla starts with; "default": Node's own. Both → side by side.
-    "node-flags": { type: "string", default: "flotilla" },
   },
 });
-const flagSets = flags["node-flags"].split(",");
-for (const f of flagSets) if (f !== "flotilla" && f !== "default") throw new Error(`--node-flags: unknown "${f}" (flotilla, default)`);
 const rates = flags.rates.split(",").map(Number);
 const durationMs = Number(flags.duration) * 1000;
 const warmupMs = Number(flags.warmup) * 1000;
@@ -69,7 +63,6 @@ async function makeOps(server: BenchServer, http: HttpsClient, floor: KvStore): 
 }
 
 interface Row {
-  nodeFlags: string;
   transport: Transport;
   result: OpenLoopResult;
   cpu: CpuShare;
@@ -77,22 +70,13 @@ interface Row {
 
 async function main(): Promise<void> {
   console.log(environmentLine());
-  const rows: Row[] = [];
-  const problems: string[] = [];
-  for (const set of flagSets) {
-    const nodeArgs = set === "flotilla" ? [...NODE_FLAGS] : [];
-    problems.push(...(await runMatrix(set, nodeArgs, rows)));
-  }
-  report(rows, problems);
-}
-
-/** Every rate × transport against one server started with `nodeArgs`; returns its problems. */
-async function runMatrix(set: string, nodeArgs: string[], rows: Row[]): Promise<string[]> {
-  const server = await startBenchServer({ nodeArgs, ...(flags["cpu-prof"] ? { cpuProfDir: flags["cpu-prof"] } : {}) });
+  const server = await startBenchServer(flags["cpu-prof"] ? { cpuProfDir: flags["cpu-prof"] } : {});
   const http = new HttpsClient(server.target, { maxSockets: 32 });
   // A bucket of its own with the apiserver's settings (R1, history 5, file storage,
   // same nats-server and fsync policy), so the floor's writes do not feed the watch cache.
   const floor = await KvStore.create(server.nc, { bucket: "bench-floor", historyPerKey: 5 });
+  const rows: Row[] = [];
+  let problems: string[];
   try {
     const ops = await makeOps(server, http, floor);
     for (const rate of rates) {
@@ -104,28 +88,28 @@ async function runMatrix(set: string, nodeArgs: string[], rows: Row[]): Promise<
         if (warmupMs > 0) await runOpenLoop({ ratePerSec: rate, durationMs: warmupMs, op: (i) => op(ns, `warm-${i}`) });
         const endCpu = server.cpu();
         const result = await runOpenLoop({ ratePerSec: rate, durationMs, op: (i) => op(ns, `web-7d4b9c6f8-${i}`) });
-        rows.push({ nodeFlags: set, transport, result, cpu: endCpu() });
-        process.stdout.write(`  [${set}] ${transport} @ ${rate}/s: p99 ${ms(result.latency.p99)} ms\n`);
+        rows.push({ transport, result, cpu: endCpu() });
+        process.stdout.write(`  ${transport} @ ${rate}/s: p99 ${ms(result.latency.p99)} ms\n`);
       }
     }
-    return server.problems();
+    problems = server.problems();
   } finally {
     http.close();
     await floor.close();
     await server.stop();
   }
+  report(rows, problems);
 }
 
 function report(rows: Row[], problems: string[]): void {
   console.log(`\nCreate latency, open loop, ${durationMs / 1000} s per row after ${warmupMs / 1000} s warm-up (ms; latency from due time)`);
   console.log("svc = send → completion (what a closed-loop tool reports); lag = due → send (the generator's own delay)");
   console.log("api ms/req = apiserver CPU per request; cpu = % of one core used by apiserver/nats-server/bench/other processes during the row (2 cores = 200; st = hypervisor steal)\n");
-  const headers = ["node flags", "transport", "offered/s", "achieved/s", "ok", "errors", "p50", "p90", "p99", "max", "svc p99", "lag p99", "cpu a/n/b/o", "api ms/req", `p99<=${TARGET_P99_MS}`];
+  const headers = ["transport", "offered/s", "achieved/s", "ok", "errors", "p50", "p90", "p99", "max", "svc p99", "lag p99", "cpu a/n/b/o", "api ms/req", `p99<=${TARGET_P99_MS}`];
   console.log(
     table(
       headers,
-      rows.map(({ nodeFlags, transport, result: r, cpu }) => [
-        nodeFlags,
+      rows.map(({ transport, result: r, cpu }) => [
         transport,
         String(r.offeredRate),
         r.achievedRate.toFixed(1),
@@ -145,7 +129,7 @@ function report(rows: Row[], problems: string[]): void {
     ),
   );
   console.log("\np99 of the requests due in each second (ms):");
-  for (const { nodeFlags, transport, result } of rows) console.log(`  ${`${nodeFlags} ${transport}@${result.offeredRate}`.padEnd(19)} ${result.p99BySecond.map(ms).join(" ")}`);
+  for (const { transport, result } of rows) console.log(`  ${`${transport}@${result.offeredRate}`.padEnd(10)} ${result.p99BySecond.map(ms).join(" ")}`);
   for (const { transport, result } of rows) for (const [msg, n] of result.errors) console.log(`  errors ${transport}@${result.offeredRate}: ${n} × ${msg}`);
   for (const p of problems.slice(0, 10)) console.log(`  server: ${p}`);
 }

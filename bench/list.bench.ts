@@ -13,7 +13,6 @@ import { HttpsClient, type HttpsResult } from "./lib/https.ts";
 import { environmentLine } from "./lib/env.ts";
 import { benchPod } from "./lib/pod.ts";
 import { startBenchServer, type BenchServer } from "./lib/server.ts";
-import { NODE_FLAGS } from "../services/flotilla/src/node-flags.ts";
 import { ms, summarize, table, verdict } from "./lib/stats.ts";
 
 const TARGET_MS = 300;
@@ -135,7 +134,7 @@ interface Outcome {
 
 async function main(): Promise<void> {
   console.log(environmentLine());
-  const server = await startBenchServer({ nodeArgs: [...NODE_FLAGS], ...(flags["cpu-prof"] ? { cpuProfDir: flags["cpu-prof"] } : {}) });
+  const server = await startBenchServer(flags["cpu-prof"] ? { cpuProfDir: flags["cpu-prof"] } : {});
   const http = new HttpsClient(server.target, { maxSockets: FILL_CONCURRENCY, timeoutMs: 60_000 });
   try {
     const fillMs = await fill(server);

@@ -15,7 +15,6 @@ import { parseArgs } from "node:util";
 import { connect } from "@nats-io/transport-node";
 import { ApiClient } from "@flotilla/bus";
 import { startBenchServer, type BenchServer } from "./lib/server.ts";
-import { NODE_FLAGS } from "../services/flotilla/src/node-flags.ts";
 import { errorCount, runOpenLoop, type OpenLoopResult } from "./lib/open-loop.ts";
 import { benchPod, SENT_AT_ANNOTATION } from "./lib/pod.ts";
 import { formatCpu, type CpuShare } from "./lib/cpu.ts";
@@ -114,7 +113,7 @@ function report(outcomes: Outcome[], problems: string[]): void {
 
 async function main(): Promise<void> {
   console.log(environmentLine());
-  const server = await startBenchServer({ nodeArgs: [...NODE_FLAGS], ...(flags["cpu-prof"] ? { cpuProfDir: flags["cpu-prof"] } : {}) });
+  const server = await startBenchServer(flags["cpu-prof"] ? { cpuProfDir: flags["cpu-prof"] } : {});
   // The writer is another actor: its own connection, so its replies do not queue behind
   // anything else of the bench's.
   const writerNc = await connect({ servers: server.natsUrl, name: "bench-writer" });

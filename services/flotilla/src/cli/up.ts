@@ -5,7 +5,6 @@ import { existsSync, openSync, readFileSync, statSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { NODE_FLAGS } from "../node-flags.ts";
 
 function pidAlive(pid: number): boolean {
   try {
@@ -45,7 +44,7 @@ export function upCommand(): Command {
       const started = Date.now();
       const logFd = openSync(join(dir, "server.log"), "a");
       const main = fileURLToPath(new URL("../main.ts", import.meta.url));
-      const args = [...NODE_FLAGS, main, "server", "--data-dir", dir, "--port", o.port, "--nats-port", o.natsPort, "--bind-address", "127.0.0.1"];
+      const args = [main, "server", "--data-dir", dir, "--port", o.port, "--nats-port", o.natsPort, "--bind-address", "127.0.0.1"];
       const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", logFd, logFd] });
       child.unref();
       await writeFile(join(dir, "server.pid"), String(child.pid));
