@@ -60,8 +60,8 @@ export class HttpWatchSink implements WatchSink {
     this.res.write(line + "\n");
   }
 
-  private render(obj: KubeObject): unknown {
-    if (this.opts.format !== "table") return obj;
+  /** A one-row Table; column definitions only on the stream's first. */
+  private renderTable(obj: KubeObject): unknown {
     const table = buildTable({ resource: this.opts.resource, objects: [obj], now: new Date(), resourceVersion: obj.metadata.resourceVersion ?? "", includeObject: "Metadata", noHeaders: !this.firstTable });
     this.firstTable = false;
     return table;
@@ -69,7 +69,7 @@ export class HttpWatchSink implements WatchSink {
 
   event(type: WatchEventType, object: KubeObject): void {
     this.lastRevision = object.metadata.resourceVersion ?? this.lastRevision;
-    this.write(this.opts.format === "table" ? JSON.stringify({ type, object: this.render(object) }) : watchLineJson(type, object));
+    this.write(this.opts.format === "table" ? JSON.stringify({ type, object: this.renderTable(object) }) : watchLineJson(type, object));
   }
 
   bookmark(revision: number): void {

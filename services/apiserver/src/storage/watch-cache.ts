@@ -331,13 +331,6 @@ export class WatchCache {
     for (const s of this.resources.values()) for (const w of s.watchers) if (w.opts.bookmarks) w.sink.bookmark(this.revisionValue);
   }
 
-  /** Number of open watches, for metrics and tests. */
-  watcherCount(): number {
-    let n = 0;
-    for (const s of this.resources.values()) n += s.watchers.size;
-    return n;
-  }
-
   stop(): void {
     this.stopped = true;
     if (this.bookmarkTimer) clearInterval(this.bookmarkTimer);
