@@ -3,7 +3,7 @@
  * on free loopback ports, as a user would, and drive it with the real kubectl.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort } from "./ports.ts";
@@ -17,28 +17,48 @@ export interface FlotillaServer {
   apiPort: number;
   natsUrl: string;
   child: ChildProcess;
-  /** The server's log so far (for failure messages). */
+  /** The server's output so far (the last 64 KiB, for failure messages). */
   logs(): string;
+  /** SIGTERM (SIGKILL after 20 s), then remove the data dir. */
   stop(): Promise<void>;
 }
 
-export async function startFlotillaServer(extraArgs: string[] = []): Promise<FlotillaServer> {
+export interface StartOptions {
+  /** Node flags for the server process (--cpu-prof, --trace-gc, …). */
+  nodeArgs?: string[];
+  /** More `flotilla server` flags. */
+  extraArgs?: string[];
+}
+
+const READY_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 20_000;
+const LOG_LIMIT_CHARS = 64 * 1024;
+
+export async function startFlotillaServer(opts: StartOptions = {}): Promise<FlotillaServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "flotilla-e2e-"));
   const apiPort = await freePort();
   const natsPort = await freePort();
   let out = "";
-  const child = spawn(process.execPath, [join(ROOT, "services/flotilla/src/main.ts"), "server", "--data-dir", dataDir, "--port", String(apiPort), "--nats-port", String(natsPort), "--bind-address", "127.0.0.1", ...extraArgs], {
+  const args = [...(opts.nodeArgs ?? []), join(ROOT, "services/flotilla/src/main.ts"), "server", "--data-dir", dataDir, "--port", String(apiPort), "--nats-port", String(natsPort), "--bind-address", "127.0.0.1", ...(opts.extraArgs ?? [])];
+  const child = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, FLOTILLA_LOG_LEVEL: process.env["FLOTILLA_LOG_LEVEL"] ?? "warn" },
   });
-  child.stdout!.on("data", (b: Buffer) => (out += b.toString()));
-  child.stderr!.on("data", (b: Buffer) => (out += b.toString()));
+  const append = (b: Buffer) => (out = (out + b.toString()).slice(-LOG_LIMIT_CHARS));
+  child.stdout!.on("data", append);
+  child.stderr!.on("data", append);
+  // A crashed test or bench must not leave the server running.
+  const killAll = () => child.kill("SIGKILL");
+  process.once("exit", killAll);
   const kubeconfig = join(dataDir, "kubeconfig");
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + READY_TIMEOUT_MS;
   while (!existsSync(kubeconfig)) {
-    if (child.exitCode !== null) throw new Error(`flotilla server exited (${child.exitCode}):\n${out}`);
-    if (Date.now() > deadline) throw new Error(`flotilla server not ready in 60 s:\n${out}`);
-    await new Promise((r) => setTimeout(r, 100));
+    if (child.exitCode !== null || Date.now() > deadline) {
+      killAll();
+      rmSync(dataDir, { recursive: true, force: true });
+      throw new Error(`flotilla server did not start (exit ${child.exitCode}):\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
   }
   return {
     dataDir,
@@ -48,11 +68,14 @@ export async function startFlotillaServer(extraArgs: string[] = []): Promise<Flo
     child,
     logs: () => out,
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
         child.kill("SIGTERM");
+        const timer = setTimeout(killAll, STOP_TIMEOUT_MS);
         await exited;
+        clearTimeout(timer);
       }
+      process.off("exit", killAll);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -83,14 +106,4 @@ export function kubectlOk(server: Pick<FlotillaServer, "kubeconfig" | "dataDir">
   const r = kubectl(server, args, input);
   if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${r.code}):\n${r.stderr}\n${r.stdout}`);
   return r.stdout;
-}
-
-export function readKubeconfigToken(kubeconfig: string): string {
-  const m = /token:\s*(\S+)/.exec(readFileSync(kubeconfig, "utf8"));
-  if (!m) throw new Error("no token in kubeconfig");
-  return m[1]!;
-}
-
-export function kubectlVersionOk(): boolean {
-  return spawnSync(KUBECTL, ["version", "--client"], { encoding: "utf8" }).status === 0;
 }

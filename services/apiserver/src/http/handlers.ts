@@ -6,9 +6,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { BadRequestError, MethodNotAllowedError, NotFoundError, groupVersion, resourceInfo, type ResourceInfo } from "@flotilla/api";
 import type { ApiService, WriteOptions } from "../registry/service.ts";
 import { deleteObject, type DeleteOptions } from "../registry/deletion.ts";
-import { parsePatchType, patchObject, PatchType, type PatchOptions } from "../registry/patching.ts";
+import { parsePatchType, patchedRaw, patchObject, type PatchOptions } from "../registry/patching.ts";
 import { replicasFromScale, toScale } from "../registry/scale.ts";
-import { applyMergePatch, applyJsonPatch, applyStrategicMergePatch } from "@flotilla/api";
 import { decodeBody, negotiate, readBody } from "./negotiate.ts";
 import type { ResourceRequest } from "./request-info.ts";
 import { writeJson, writeObject } from "./respond.ts";
@@ -125,11 +124,7 @@ async function handleScale(ctx: HandlerContext, info: ResourceInfo): Promise<voi
     ri.namespace,
     name,
     (current) => {
-      const scale = toScale(current);
-      let next: unknown = input;
-      if (patchType === PatchType.Merge || patchType === PatchType.Apply) next = applyMergePatch(scale, input);
-      else if (patchType === PatchType.Json) next = applyJsonPatch(scale, input as never);
-      else if (patchType === PatchType.Strategic) next = applyStrategicMergePatch(scale, input, { group: "autoscaling", kind: "Scale" });
+      const next = patchType ? patchedRaw(patchType, toScale(current), input, { group: "autoscaling", kind: "Scale" }) : input;
       const replicas = replicasFromScale(info, next);
       const out = structuredClone(current);
       (out["spec"] as Record<string, unknown>)["replicas"] = replicas;

@@ -5,7 +5,7 @@
  * pod termination (a pod on a node is marked and its kubelet finishes the deletion).
  */
 import { BadRequestError, ConflictError, NotFoundError, type KubeObject, type ResourceInfo } from "@flotilla/api";
-import type { ApiService } from "./service.ts";
+import { MAX_UPDATE_ATTEMPTS, type ApiService } from "./service.ts";
 import { mapStoreError } from "./store-errors.ts";
 import { nowTimestamp } from "./strategy.ts";
 
@@ -80,7 +80,7 @@ export async function deleteObject(svc: ApiService, info: ResourceInfo, namespac
   }
   const key = svc.key(info, namespace, name);
   const ref = svc.ref(info, name);
-  for (let attempt = 0; attempt < 16; attempt++) {
+  for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
     const current = await svc.get(info, namespace, name);
     checkPreconditions(info, current, opts.preconditions);
     const revision = Number(current.metadata.resourceVersion);

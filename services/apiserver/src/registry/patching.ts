@@ -11,11 +11,12 @@ import {
   applyMergePatch,
   applyStrategicMergePatch,
   serverSideApply,
+  type GroupKind,
   type KubeObject,
   type ResourceInfo,
 } from "@flotilla/api";
 import type { ApiService, WriteOptions, WriteResult } from "./service.ts";
-import { prepareForCreate, nowTimestamp } from "./strategy.ts";
+import { nowTimestamp } from "./strategy.ts";
 
 export const PatchType = {
   Json: "application/json-patch+json",
@@ -37,34 +38,45 @@ export interface PatchOptions extends WriteOptions {
   force?: boolean;
 }
 
-function patchedRaw(type: Exclude<PatchType, "application/apply-patch+yaml">, current: KubeObject, patch: unknown, info: ResourceInfo): unknown {
+/**
+ * The target with a JSON, merge or strategic patch applied. An apply patch is taken as a
+ * merge patch here: only the scale subresource gets here with one (objects go through
+ * server-side apply instead).
+ */
+export function patchedRaw(type: PatchType, target: unknown, patch: unknown, kind: GroupKind): unknown {
   switch (type) {
     case PatchType.Json:
       if (!Array.isArray(patch)) throw new BadRequestError("a JSON patch must be an array of operations");
-      return applyJsonPatch(current, patch);
+      return applyJsonPatch(target, patch);
     case PatchType.Merge:
-      return applyMergePatch(current, patch);
+    case PatchType.Apply:
+      return applyMergePatch(target, patch);
     case PatchType.Strategic:
-      return applyStrategicMergePatch(current, patch, { group: info.group, kind: info.kind });
+      return applyStrategicMergePatch(target, patch, kind);
   }
 }
 
-/** `patch` is the decoded body (JSON value; YAML already parsed for apply). */
-export async function patchObject(svc: ApiService, info: ResourceInfo, namespace: string | undefined, name: string, type: PatchType, patch: unknown, opts: PatchOptions): Promise<WriteResult> {
-  if (type === PatchType.Apply) return apply(svc, info, namespace, name, patch, opts);
+/** Read-modify-write through the shared update pipeline, keeping the last attempt's warnings. */
+async function updateWith(svc: ApiService, info: ResourceInfo, namespace: string | undefined, name: string, produce: (current: KubeObject) => unknown, opts: PatchOptions, recordManager: boolean): Promise<WriteResult> {
   let warnings: string[] = [];
   const object = await svc.guaranteedUpdate(
     info,
     namespace,
     name,
     async (current) => {
-      const admitted = await svc.admitUpdate(info, current, patchedRaw(type, current, patch, info), opts);
+      const admitted = await svc.admitUpdate(info, current, produce(current), opts, recordManager);
       warnings = admitted.warnings;
       return admitted.object;
     },
     { dryRun: opts.dryRun === true },
   );
   return { object, warnings };
+}
+
+/** `patch` is the decoded body (JSON value; YAML already parsed for apply). */
+export async function patchObject(svc: ApiService, info: ResourceInfo, namespace: string | undefined, name: string, type: PatchType, patch: unknown, opts: PatchOptions): Promise<WriteResult> {
+  if (type === PatchType.Apply) return apply(svc, info, namespace, name, patch, opts);
+  return updateWith(svc, info, namespace, name, (current) => patchedRaw(type, current, patch, { group: info.group, kind: info.kind }), opts, true);
 }
 
 /**
@@ -86,31 +98,14 @@ async function apply(svc: ApiService, info: ResourceInfo, namespace: string | un
   }
   const manager = opts.fieldManager;
   const now = nowTimestamp();
+  const kind = { group: info.group, kind: info.kind };
   try {
-    let warnings: string[] = [];
-    const object = await svc.guaranteedUpdate(
-      info,
-      namespace,
-      name,
-      async (current) => {
-        const { object: merged } = serverSideApply({ live: current, applied: cfg, manager, force: opts.force === true, kind: { group: info.group, kind: info.kind }, now, ...ownedScope(info, opts.subresource) });
-        const admitted = await svc.admitUpdate(info, current, merged, opts, false);
-        warnings = admitted.warnings;
-        return admitted.object;
-      },
-      { dryRun: opts.dryRun === true },
-    );
-    return { object, warnings };
+    // managedFields come from the apply itself, not from the update recorder.
+    return await updateWith(svc, info, namespace, name, (current) => serverSideApply({ live: current, applied: cfg, manager, force: opts.force === true, kind, now, ...ownedScope(info, opts.subresource) }).object, opts, false);
   } catch (err) {
     if (!(err instanceof NotFoundError) || opts.subresource) throw err;
   }
   // Absent: the applied configuration becomes the object, owned by this manager.
-  await svc.admitNamespace(info, namespace, name);
-  const { object: fresh } = serverSideApply({ live: undefined, applied: { ...cfg, metadata: { ...cfg.metadata, name } }, manager, force: opts.force === true, kind: { group: info.group, kind: info.kind }, now, ...ownedScope(info, undefined) });
-  const { object, warnings } = svc.admit(info, fresh, opts);
-  prepareForCreate(info, object, namespace, new Date());
-  svc.validate(info, object);
-  await svc.beforeWrite(info, undefined, object, opts.dryRun === true);
-  if (opts.dryRun) return { object, warnings, created: true };
-  return { object: await svc.insert(info, object), warnings, created: true };
+  const { object: fresh } = serverSideApply({ live: undefined, applied: { ...cfg, metadata: { ...cfg.metadata, name } }, manager, force: opts.force === true, kind, now, ...ownedScope(info, undefined) });
+  return svc.create(info, namespace, fresh, opts, false);
 }

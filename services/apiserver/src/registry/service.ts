@@ -63,7 +63,7 @@ export type TryUpdate = (current: KubeObject) => KubeObject | Promise<KubeObject
 
 // A contended object (many writers) converges in a few rounds; more means something
 // is writing in a loop, and the client is better told than kept waiting.
-const MAX_UPDATE_ATTEMPTS = 16;
+export const MAX_UPDATE_ATTEMPTS = 16;
 
 export class ApiService {
   readonly store: Store;
@@ -191,11 +191,13 @@ export class ApiService {
     if (causes.length > 0) throw new InvalidError(info.kind, info.group, obj.metadata.name ?? obj.metadata.generateName ?? "", causes);
   }
 
-  async create(info: ResourceInfo, namespace: string | undefined, raw: unknown, opts: WriteOptions = {}): Promise<WriteResult> {
+  /** `recordManager` false: the object already carries its managedFields (server-side apply). */
+  async create(info: ResourceInfo, namespace: string | undefined, raw: unknown, opts: WriteOptions = {}, recordManager = true): Promise<WriteResult> {
     const admitted = this.admit(info, raw, opts);
     const warnings = admitted.warnings;
     await this.admitNamespace(info, namespace, admitted.object.metadata.name ?? admitted.object.metadata.generateName ?? "");
-    const object = this.track(info, undefined, prepareForCreate(info, admitted.object, namespace, this.now()), opts);
+    const prepared = prepareForCreate(info, admitted.object, namespace, this.now());
+    const object = recordManager ? this.track(info, undefined, prepared, opts) : prepared;
     this.validate(info, object);
     await this.beforeWrite(info, undefined, object, opts.dryRun === true);
     if (opts.dryRun) return { object, warnings, created: true };
@@ -258,8 +260,8 @@ export class ApiService {
    * object, allocate, and (except for apply, which owns its managedFields) record the
    * writer's fields.
    */
-  async admitUpdate(info: ResourceInfo, current: KubeObject, raw: unknown, opts: WriteOptions & { subresource?: "status" }, recordManager = true): Promise<{ object: KubeObject; warnings: string[] }> {
-    const { object, warnings } = this.admit(info, raw, opts);
+  async admitUpdate(info: ResourceInfo, current: KubeObject, raw: unknown, opts: WriteOptions & { subresource?: "status" }, recordManager = true, decoded = false): Promise<{ object: KubeObject; warnings: string[] }> {
+    const { object, warnings } = decoded ? { object: raw as KubeObject, warnings: [] } : this.admit(info, raw, opts);
     const next = prepareForUpdate(info, current, object, opts.subresource);
     // A PUT body usually lacks what the server allocated (ClusterIP, node ports).
     carryOverAllocated(info, next, current);
@@ -279,7 +281,8 @@ export class ApiService {
       info,
       namespace,
       name,
-      async (current) => (await this.admitUpdate(info, current, structuredClone(object), opts)).object,
+      // The body was decoded above (a bad body is a 400 before any read); each attempt gets its own copy.
+      async (current) => (await this.admitUpdate(info, current, structuredClone(object), opts, true, true)).object,
       rv === undefined ? { dryRun: opts.dryRun === true } : { dryRun: opts.dryRun === true, expectedRevision: rv },
     );
     return { object: updated, warnings };

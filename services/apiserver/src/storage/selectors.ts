@@ -3,7 +3,7 @@
  * matched against every candidate object from the watch cache, so matching is a tight
  * loop over pre-parsed requirements.
  */
-import { BadRequestError, type KubeObject } from "@flotilla/api";
+import { BadRequestError, isLabelValue, isQualifiedName, type KubeObject } from "@flotilla/api";
 
 export type LabelOp = "=" | "!=" | "in" | "notin" | "exists" | "!";
 
@@ -15,8 +15,6 @@ export interface LabelRequirement {
 
 export type LabelSelector = readonly LabelRequirement[];
 
-const KEY_RE = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const VALUE_RE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /** Split on commas that are not inside parentheses: `a in (x,y),b` → [`a in (x,y)`, `b`]. */
 function splitTopLevel(s: string): string[] {
@@ -37,12 +35,12 @@ function splitTopLevel(s: string): string[] {
 }
 
 function checkKey(key: string, raw: string): string {
-  if (!KEY_RE.test(key)) throw new BadRequestError(`unable to parse requirement: invalid label key "${key}" in selector "${raw}"`);
+  if (isQualifiedName(key).length > 0) throw new BadRequestError(`unable to parse requirement: invalid label key "${key}" in selector "${raw}"`);
   return key;
 }
 
 function checkValue(value: string, raw: string): string {
-  if (value.length > 63 || !VALUE_RE.test(value)) throw new BadRequestError(`unable to parse requirement: invalid label value "${value}" in selector "${raw}"`);
+  if (isLabelValue(value).length > 0) throw new BadRequestError(`unable to parse requirement: invalid label value "${value}" in selector "${raw}"`);
   return value;
 }
 
