@@ -127,6 +127,28 @@ describe("store: single nats-server", () => {
     expect((await it.next()).done).toBe(true);
   });
 
+  it("store: with shareWrittenValues a live watch gets this process's written objects, equal to what the stream holds", async () => {
+    const store = await openStore({ shareWrittenValues: true, historyPerKey: 5 });
+    const w = await store.watch({ prefix: "pods.", fromRevision: await store.currentRevision() });
+    const it = w[Symbol.asyncIterator]();
+    const key = objectKey("pods", "default", "shared");
+    const first = { spec: { containers: [{ name: "a" }] } };
+    const second = { spec: { containers: [{ name: "b" }] } };
+    const r1 = await store.create(key, first);
+    const r2 = await store.update(key, second, r1);
+    // Written elsewhere (a plain KV client): parsed from the stream as usual.
+    const other = objectKey("pods", "default", "other");
+    const kv = await new Kvm(nc).open(store.config.bucket);
+    await kv.put(other, JSON.stringify({ from: "elsewhere" }));
+    const events = await take(it, 3);
+    expect(events.map((e) => [e.key, e.revision])).toEqual([[key, r1], [key, r2], [other, r2 + 1]]);
+    expect(events[0]!.value).toBe(first);
+    expect(events[1]!.value).toBe(second);
+    expect(events[2]!.value).toEqual({ from: "elsewhere" });
+    expect(events[1]!.value).toEqual((await store.get(key))!.value);
+    w.stop();
+  });
+
   it("store: watch without a revision delivers current values, then onInitialized, then live changes", async () => {
     // History 10: with 1, the delete below may replace the update before the consumer
     // reads it (see the next test).

@@ -2,7 +2,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { connectBus } from "@flotilla/bus";
 import { startApiServer, withDefaults, type ApiServerHandle, type ApiServerOptions } from "@flotilla/apiserver";
 import { createLogger } from "@flotilla/log";
 
@@ -14,7 +15,7 @@ export interface Replica {
 
 export async function startReplica(natsUrl: string, name = "apiserver", options: Partial<ApiServerOptions> = {}): Promise<Replica> {
   const dataDir = mkdtempSync(join(tmpdir(), "flotilla-it-"));
-  const nc = await connect({ servers: natsUrl, name });
+  const nc = await connectBus({ servers: natsUrl, name });
   const api = await startApiServer(withDefaults({ dataDir, port: 0, bindAddress: "127.0.0.1", ...options }), { nc, log: createLogger(name, { level: process.env["FLOTILLA_LOG_LEVEL"] ?? "warn" }) });
   let stopped = false;
   return {

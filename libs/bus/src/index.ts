@@ -5,3 +5,5 @@ export { ApiClient } from "./client.ts";
 export type { ApiClientOptions, ListOptions, WriteOptions } from "./client.ts";
 export { BusWatch } from "./watch.ts";
 export type { BusWatchOptions } from "./watch.ts";
+export { connectBus, installRequestFastPath } from "./connect.ts";
+export type { BusConnectOptions } from "./connect.ts";

@@ -22,12 +22,15 @@ import { listSnapshot } from "./snapshot.ts";
 import { leaderLastMessage, streamRange } from "./stream-reads.ts";
 import type { StoreContext } from "./stream-reads.ts";
 import { KvWatch } from "./watch.ts";
+import { OwnWrites, type PendingWrite } from "./own-writes.ts";
 
 /**
  * Attempts of an unconditional delete (read the revision, then delete if unchanged)
  * before giving up with RevisionMismatchError under constant concurrent updates.
  */
 const UNCONDITIONAL_DELETE_ATTEMPTS = 5;
+/** Written values held for this process's watches (shareWrittenValues); a few seconds of writes. */
+const OWN_WRITES_CAPACITY = 4096;
 
 /** {@link Store} on a JetStream KV bucket; see the module comment for the semantics. */
 export class KvStore implements Store {
@@ -85,7 +88,9 @@ export class KvStore implements Store {
       };
       if (config.markerTtlMs > 0) kvOptions.markerTTL = config.markerTtlMs;
       const kv = await new Kvm(js).create(config.bucket, kvOptions);
-      return new KvStore({ js, jsm, names: bucketNames(config.bucket), config }, kv);
+      const ctx: StoreContext = { js, jsm, names: bucketNames(config.bucket), config };
+      if (config.shareWrittenValues) ctx.ownWrites = new OwnWrites(OWN_WRITES_CAPACITY);
+      return new KvStore(ctx, kv);
     } catch (err) {
       throw mapUnavailable(err, `opening bucket ${config.bucket}`, false);
     }
@@ -94,11 +99,15 @@ export class KvStore implements Store {
   async create(key: string, value: unknown): Promise<number> {
     this.#assertOpen();
     const data = encodeValue(value);
+    const pending = this.#share(key, data, value);
     try {
       // kv.create writes with "expected last subject sequence 0" and, when the key's last
       // entry is a delete marker, once more with that marker's sequence: still one CAS.
-      return await this.#kv.create(key, data);
+      const revision = await this.#kv.create(key, data);
+      this.#settle(pending, revision);
+      return revision;
     } catch (err) {
+      this.#settle(pending, undefined);
       if (wrongLastSequence(err) !== undefined) throw new KeyExistsError(key, err);
       throw mapUnavailable(err, `create ${key}`, true);
     }
@@ -108,9 +117,13 @@ export class KvStore implements Store {
     this.#assertOpen();
     assertRevision(revision);
     const data = encodeValue(value);
+    const pending = this.#share(key, data, value);
     try {
-      return await this.#kv.update(key, data, revision);
+      const written = await this.#kv.update(key, data, revision);
+      this.#settle(pending, written);
+      return written;
     } catch (err) {
+      this.#settle(pending, undefined);
       const reported = wrongLastSequence(err);
       if (reported !== undefined) throw await this.#casFailure(key, revision, reported, err);
       throw mapUnavailable(err, `update ${key}`, true);
@@ -183,6 +196,7 @@ export class KvStore implements Store {
   close(): Promise<void> {
     this.#closed = true;
     for (const w of [...this.#watches]) w.stop();
+    this.#ctx.ownWrites?.clear();
     return Promise.resolve();
   }
 
@@ -211,6 +225,21 @@ export class KvStore implements Store {
       // The CAS already failed; an unreadable store must not turn Conflict into 503.
       return new RevisionMismatchError(key, expected, reported ?? undefined, cause);
     }
+  }
+
+  /** With shareWrittenValues: offer the value to this process's watches that cover the key. */
+  #share(key: string, data: Uint8Array, value: unknown): PendingWrite | undefined {
+    const own = this.#ctx.ownWrites;
+    if (!own) return undefined;
+    for (const w of this.#watches) if (w.covers(key)) return own.add(key, data, value);
+    return undefined;
+  }
+
+  /** After the write: drop the offer if it failed or every covering watch has already passed it. */
+  #settle(pending: PendingWrite | undefined, revision: number | undefined): void {
+    if (!pending) return;
+    if (revision !== undefined) for (const w of this.#watches) if (w.covers(pending.key) && w.cursor < revision) return;
+    this.#ctx.ownWrites?.remove(pending);
   }
 
   #assertOpen(): void {

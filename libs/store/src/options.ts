@@ -36,6 +36,12 @@ export interface KvStoreOptions {
   watchRecoveryTimeoutMs?: number;
   /** Idle heartbeat of list/watch consumers; a watch silent for three of them while waiting replaces its consumer, a list fails after two. @default 2000 */
   consumerHeartbeatMs?: number;
+  /**
+   * This process's watches receive the very values it wrote (by revision) instead of
+   * parsing them back from the stream. The writer must never mutate a value after
+   * passing it to create/update. @default false
+   */
+  shareWrittenValues?: boolean;
 }
 
 /** The validated options a KvStore runs with. */
@@ -52,6 +58,7 @@ export const KV_STORE_DEFAULTS: KvStoreConfig = Object.freeze({
   fetchBatchSize: 1000,
   watchRecoveryTimeoutMs: 60_000,
   consumerHeartbeatMs: 2000,
+  shareWrittenValues: false,
 });
 
 const BUCKET_NAME = /^[-\w]+$/;

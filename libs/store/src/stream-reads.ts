@@ -9,6 +9,7 @@ import type { Consumer, ConsumerMessages, JetStreamClient, JetStreamManager, Sto
 import type { BucketNames } from "./messages.ts";
 import { mapUnavailable } from "./nats-errors.ts";
 import type { KvStoreConfig } from "./options.ts";
+import type { OwnWrites } from "./own-writes.ts";
 
 /** What the store's parts share. */
 export interface StoreContext {
@@ -16,6 +17,8 @@ export interface StoreContext {
   jsm: JetStreamManager;
   names: BucketNames;
   config: KvStoreConfig;
+  /** Set with `shareWrittenValues`: values written here, for this process's watches. */
+  ownWrites?: OwnWrites;
 }
 
 /** The stream's sequence range, from the leader. */

@@ -98,6 +98,16 @@ export class KvWatch implements StoreWatch {
     return new KvWatch(ctx, filter, reader, start, initial, options, onStop);
   }
 
+  /** The last revision this watch has taken from the stream. */
+  get cursor(): number {
+    return this.#last;
+  }
+
+  /** True when this watch delivers changes of `key`. */
+  covers(key: string): boolean {
+    return !this.#stopped && key.startsWith(this.#filter.keyPrefix);
+  }
+
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
@@ -165,7 +175,8 @@ export class KvWatch implements StoreWatch {
     const key = keyOfSubject(this.#ctx.names, msg.subject);
     if (!key.startsWith(this.#filter.keyPrefix)) return undefined;
     if (isDeleteMarker(msg.headers)) return { type: "delete", key, revision: msg.seq };
-    return { type: "put", key, revision: msg.seq, value: decodeValue(msg.data) };
+    const own = this.#ctx.ownWrites?.take(key, msg.data);
+    return { type: "put", key, revision: msg.seq, value: own ? own.value : decodeValue(msg.data) };
   }
 
   /** Open a new consumer after the cursor, retrying with backoff for a bounded time. */

@@ -63,7 +63,9 @@ export async function startApiServer(cfg: ApiServerConfig, deps: ApiServerDeps):
   // History 5 per key: with 1, a value superseded before a watcher reads it is gone from
   // the stream, so live watchers could miss an update; 5 keeps that window wide at a
   // bounded cost in stream size.
-  const store = await KvStore.create(nc, { bucket: cfg.bucket, replicas: cfg.replicas, historyPerKey: 5 });
+  // shareWrittenValues: the watch cache takes the objects this replica writes as they
+  // are; the registry never mutates an object once it is handed to the store.
+  const store = await KvStore.create(nc, { bucket: cfg.bucket, replicas: cfg.replicas, historyPerKey: 5, shareWrittenValues: true });
   const cache = await WatchCache.start(store, log, { historyPerResource: cfg.watchHistoryPerResource });
   const service = new ApiService(store, cache, new ServiceAllocator(store, { serviceCidr: cfg.serviceCidr }));
 

@@ -5,7 +5,7 @@
  * one atomic value. Empty maps and lists, and atomic values, are leaves.
  */
 import { deepEqual, getOwn, isObject, type JsonObject } from "./json.ts";
-import { fieldElement, FieldSet, formatPath, keyElement, valueElement } from "./field-set.ts";
+import { fieldElement, FieldSet, formatPath, valueElement } from "./field-set.ts";
 import { fieldMeta, listShape, type FieldPatchMeta, type ListShape, type MetaFields } from "./patch-meta.ts";
 
 /** The metadata of a value: its own entry in its parent's table, or the kind's root. */
@@ -53,15 +53,14 @@ export function itemKey(item: unknown, keys: readonly string[], meta: ValueMeta)
 export function listElements(list: readonly unknown[], meta: ValueMeta, strict?: readonly string[]): { shape: ListShape; elements: string[] } {
   const shape = listShape(meta);
   if (shape.type === "atomic") return { shape, elements: [] };
+  const keys = shape.type === "map" ? sortedKeys(shape.keys) : [];
   const elements: string[] = [];
   const seen = new Set<string>();
-  for (const [i, item] of list.entries()) {
+  for (let i = 0; i < list.length; i++) {
+    const item = list[i];
     let pe: string | undefined;
     if (shape.type === "set") pe = isObject(item) || Array.isArray(item) ? undefined : valueElement(item);
-    else {
-      const key = itemKey(item, shape.keys, meta);
-      pe = key && keyElement(key);
-    }
+    else pe = keyedElement(item, keys, meta);
     const problem = pe === undefined ? "missing" : seen.has(pe) ? "duplicate" : undefined;
     if (problem && strict) throw listError(strict, problem, i, pe, shape);
     if (problem || pe === undefined) return { shape: { type: "atomic" }, elements: [] };
@@ -69,6 +68,27 @@ export function listElements(list: readonly unknown[], meta: ValueMeta, strict?:
     elements.push(pe);
   }
   return { shape, elements };
+}
+
+const sortedKeyLists = new WeakMap<readonly string[], readonly string[]>();
+
+function sortedKeys(keys: readonly string[]): readonly string[] {
+  let sorted = sortedKeyLists.get(keys);
+  if (!sorted) sortedKeyLists.set(keys, (sorted = [...keys].sort()));
+  return sorted;
+}
+
+/** keyElement(itemKey(item)) in one pass: this runs for every element of every keyed list written. */
+function keyedElement(item: unknown, sorted: readonly string[], meta: ValueMeta): string | undefined {
+  if (!isObject(item)) return undefined;
+  let out = "k:{";
+  for (let i = 0; i < sorted.length; i++) {
+    const k = sorted[i]!;
+    const v = Object.hasOwn(item, k) && item[k] !== null ? item[k] : meta?.keyDefaults?.[k];
+    if (v === undefined || isObject(v) || Array.isArray(v)) return undefined;
+    out += `${i > 0 ? "," : ""}${JSON.stringify(k)}:${JSON.stringify(v)}`;
+  }
+  return `${out}}`;
 }
 
 function listError(path: readonly string[], problem: string, index: number, pe: string | undefined, shape: ListShape): FieldPathError {
@@ -79,7 +99,7 @@ function listError(path: readonly string[], problem: string, index: number, pe: 
 }
 
 /** True when a value is walked into rather than owned as one leaf. */
-function isGranularMap(v: unknown, meta: ValueMeta): v is JsonObject {
+export function isGranularMap(v: unknown, meta: ValueMeta): v is JsonObject {
   return isObject(v) && meta?.mapType !== "atomic" && Object.keys(v).length > 0;
 }
 

@@ -155,11 +155,20 @@ export function fieldElement(name: string): string {
   return `f:${name}`;
 }
 
-/** `k:{...}` for a keyed list element; key fields sorted so equal keys encode equally. */
+/**
+ * `k:{...}` for a keyed list element; key fields sorted so equal keys encode equally.
+ * Written as text: this runs for every keyed element of every write (field names are
+ * never integer-like, so this equals JSON.stringify of the sorted object).
+ */
 export function keyElement(key: Readonly<Record<string, unknown>>): string {
-  const sorted: JsonObject = {};
-  for (const k of Object.keys(key).sort()) sorted[k] = key[k];
-  return `k:${JSON.stringify(sorted)}`;
+  const names = Object.keys(key);
+  if (names.length > 1) names.sort();
+  let out = "k:{";
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    out += `${i > 0 ? "," : ""}${JSON.stringify(name)}:${JSON.stringify(key[name])}`;
+  }
+  return `${out}}`;
 }
 
 /** `v:<json>` for an element of a set-like list. */

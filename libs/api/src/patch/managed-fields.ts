@@ -9,6 +9,7 @@ import type { KubeObject, ManagedFieldsEntry } from "../meta.ts";
 import { clone, deepEqual, getOwn, isObject, type JsonObject } from "./json.ts";
 import { fieldElement, FieldSet } from "./field-set.ts";
 import { changedFields, retainExisting, rootMeta } from "./field-paths.ts";
+import { fieldsV1Of, skipTree, type SkipTree } from "./fields-v1.ts";
 import { patchMetaFor, type GroupKind } from "./patch-meta.ts";
 
 /** Update entries kept before the oldest are folded together, as Kubernetes does. */
@@ -35,11 +36,17 @@ export interface ManagerEntry {
 /** Metadata the server sets: never owned by a manager, never taken from a request. */
 const SERVER_METADATA = ["uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds"];
 /** Paths no entry records: identity and server-set metadata (Kubernetes' "strip meta"). */
-const UNTRACKED: readonly (readonly string[])[] = [
-  ["f:apiVersion"],
-  ["f:kind"],
-  ...["name", "namespace", ...SERVER_METADATA].map((f) => ["f:metadata", fieldElement(f)]),
-];
+const UNTRACKED_NAMES: readonly FieldNamePath[] = [["apiVersion"], ["kind"], ...["name", "namespace", ...SERVER_METADATA].map((f) => ["metadata", f])];
+const UNTRACKED = UNTRACKED_NAMES.map((path) => path.map(fieldElement));
+const UNTRACKED_SKIP = skipTree(UNTRACKED_NAMES);
+const skipTrees = new WeakMap<readonly FieldNamePath[], SkipTree>();
+
+/** The untracked paths plus a caller's ignored ones; callers pass constants, so this is built once. */
+function skipWith(ignore: readonly FieldNamePath[]): SkipTree {
+  let tree = skipTrees.get(ignore);
+  if (!tree) skipTrees.set(ignore, (tree = skipTree([...UNTRACKED_NAMES, ...ignore])));
+  return tree;
+}
 
 /** Throws a 400 unless `manager` is a usable fieldManager. */
 export function validateManager(manager: string): void {
@@ -219,11 +226,16 @@ export function recordUpdate(opts: RecordUpdateOptions): KubeObject {
 function recordCreate(opts: RecordUpdateOptions): KubeObject {
   const body = opts.next as JsonObject;
   if (isObject(body.metadata)) delete body.metadata.managedFields;
-  const set = stripUntracked(changedFields({}, body, rootMeta(patchMetaFor(opts.kind))), opts.ignoreFields);
-  if (set.isEmpty()) return withManagedFields(body, []);
-  const entry: ManagerEntry = { manager: opts.manager, operation: "Update", set, time: opts.now, ...(opts.subresource ? { subresource: opts.subresource } : {}) };
-  if (typeof body.apiVersion === "string") entry.apiVersion = body.apiVersion;
-  return withManagedFields(body, encodeManagedFields([entry]));
+  const skip = opts.ignoreFields && opts.ignoreFields.length > 0 ? skipWith(opts.ignoreFields) : UNTRACKED_SKIP;
+  const fieldsV1 = fieldsV1Of(body, rootMeta(patchMetaFor(opts.kind)), skip);
+  if (!fieldsV1) return withManagedFields(body, []);
+  const entry: ManagedFieldsEntry = { manager: opts.manager, operation: "Update" };
+  if (typeof body.apiVersion === "string" && body.apiVersion) entry.apiVersion = body.apiVersion;
+  entry.time = opts.now;
+  entry.fieldsType = "FieldsV1";
+  entry.fieldsV1 = fieldsV1;
+  if (opts.subresource) entry.subresource = opts.subresource;
+  return withManagedFields(body, [entry]);
 }
 
 /** `body` with managedFields set, or without the field when there are none. */

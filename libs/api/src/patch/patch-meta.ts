@@ -178,6 +178,17 @@ export function mergesList(meta: FieldPatchMeta | undefined): boolean {
 
 /** How server-side apply treats a list field (`x-kubernetes-list-type` and its keys). */
 export function listShape(meta: FieldPatchMeta | undefined): ListShape {
+  if (meta === undefined) return ATOMIC;
+  // The tables are static, and every walk over an object asks once per list.
+  let shape = shapes.get(meta);
+  if (!shape) shapes.set(meta, (shape = computeListShape(meta)));
+  return shape;
+}
+
+const ATOMIC: ListShape = Object.freeze({ type: "atomic" });
+const shapes = new WeakMap<FieldPatchMeta, ListShape>();
+
+function computeListShape(meta: FieldPatchMeta | undefined): ListShape {
   const type = meta?.listType ?? (mergesList(meta) ? (meta?.mergeKey ? "map" : "set") : "atomic");
   if (type !== "map") return { type };
   const keys = meta?.listMapKeys ?? (meta?.mergeKey ? [meta.mergeKey] : []);

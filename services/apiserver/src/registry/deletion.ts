@@ -5,7 +5,7 @@
  * pod termination (a pod on a node is marked and its kubelet finishes the deletion).
  */
 import { BadRequestError, ConflictError, NotFoundError, type KubeObject, type ResourceInfo } from "@flotilla/api";
-import { MAX_UPDATE_ATTEMPTS, type ApiService } from "./service.ts";
+import { MAX_UPDATE_ATTEMPTS, withRevision, type ApiService } from "./service.ts";
 import { mapStoreError } from "./store-errors.ts";
 import { nowTimestamp } from "./strategy.ts";
 
@@ -98,8 +98,7 @@ export async function deleteObject(svc: ApiService, info: ResourceInfo, namespac
       }
       delete marked.metadata.resourceVersion;
       const rev = await svc.store.update(key, marked, revision);
-      marked.metadata.resourceVersion = String(rev);
-      return { object: marked, deleted: false };
+      return { object: withRevision(marked, rev), deleted: false };
     } catch (err) {
       const mapped = mapStoreError(err, ref);
       if (mapped instanceof NotFoundError) throw mapped;

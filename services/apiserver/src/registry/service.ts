@@ -65,6 +65,18 @@ export type TryUpdate = (current: KubeObject) => KubeObject | Promise<KubeObject
 // is writing in a loop, and the client is better told than kept waiting.
 export const MAX_UPDATE_ATTEMPTS = 16;
 
+// One constant, so what is derived from it per write (a skip tree) can be reused.
+const IGNORE_STATUS = Object.freeze({ ignoreFields: Object.freeze([Object.freeze(["status"])]) });
+
+/**
+ * The written object as the client sees it: its new resourceVersion on a copy of the
+ * top level. The store may share the written object with the watch cache, so it is
+ * never changed after the write.
+ */
+export function withRevision(object: KubeObject, revision: number): KubeObject {
+  return { ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } };
+}
+
 export class ApiService {
   readonly store: Store;
   readonly cache: WatchCache;
@@ -181,7 +193,7 @@ export class ApiService {
 
   /** Record which manager wrote which fields (managedFields), for a non-apply write. */
   track(info: ResourceInfo, old: KubeObject | undefined, next: KubeObject, opts: WriteOptions, subresource?: string): KubeObject {
-    const ignore = subresource ? {} : info.subresources.includes("status") ? { ignoreFields: [["status"]] } : {};
+    const ignore = subresource ? {} : info.subresources.includes("status") ? IGNORE_STATUS : {};
     // A new object is ours alone (adopt: no copy); an update's `next` may share parts with the cache.
     return recordUpdate({ old, next, manager: opts.fieldManager ?? "unknown", kind: { group: info.group, kind: info.kind }, now: nowTimestamp(this.now()), adopt: old === undefined, ...(subresource ? { subresource } : {}), ...ignore });
   }
@@ -209,8 +221,7 @@ export class ApiService {
     const name = object.metadata.name!;
     try {
       const revision = await this.store.create(this.key(info, object.metadata.namespace, name), object);
-      object.metadata.resourceVersion = String(revision);
-      return object;
+      return withRevision(object, revision);
     } catch (err) {
       await this.afterWrite(info, object, undefined).catch(() => undefined);
       throw mapStoreError(err, this.ref(info, name));
@@ -235,9 +246,9 @@ export class ApiService {
       if (sameObject(current, next) || opts.dryRun) return opts.dryRun ? next : current;
       try {
         const { revision: rev, deleted } = await this.finishUpdate(key, next, revision);
-        next.metadata.resourceVersion = String(rev);
-        await this.afterWrite(info, current, deleted ? undefined : next);
-        return next;
+        const written = withRevision(next, rev);
+        await this.afterWrite(info, current, deleted ? undefined : written);
+        return written;
       } catch (err) {
         const mapped = mapStoreError(err, ref);
         if (!(mapped instanceof ConflictError) || opts.expectedRevision !== undefined) throw mapped;

@@ -7,9 +7,18 @@ import { randomUUID, randomInt } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { BadRequestError, type KubeObject, type ResourceInfo } from "@flotilla/api";
 
+// Every write stamps one or two timestamps; the string changes once a second.
+let stampSecond = NaN;
+let stamp = "";
+
 /** Kubernetes timestamps are RFC 3339 with second precision. */
 export function nowTimestamp(now = new Date()): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, "Z");
+  const second = Math.floor(now.getTime() / 1000);
+  if (second !== stampSecond) {
+    stamp = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    stampSecond = second;
+  }
+  return stamp;
 }
 
 // Kubernetes' generateName alphabet: no vowels (no accidental words) and no

@@ -83,10 +83,10 @@ interface ResourceState {
   watchers: Set<Watcher>;
 }
 
+/** A copy of the stored object's top level with its resourceVersion; what is below is shared, never mutated. */
 function withResourceVersion(value: unknown, revision: number): KubeObject {
   const obj = value as KubeObject;
-  obj.metadata = { ...obj.metadata, resourceVersion: String(revision) };
-  return obj;
+  return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(revision) } };
 }
 
 export class WatchCache {

@@ -1,7 +1,7 @@
 /** `flotilla server`: one master — nats-server (embedded or external) and the apiserver. */
 import { Command, Option } from "commander";
 import { mkdir } from "node:fs/promises";
-import { connect } from "@nats-io/transport-node";
+import { connectBus } from "@flotilla/bus";
 import { startApiServer, withDefaults } from "@flotilla/apiserver";
 import { createLogger } from "@flotilla/log";
 import { startEmbeddedNats, type EmbeddedNats } from "../nats-server.ts";
@@ -56,10 +56,7 @@ async function runServer(f: ServerFlags): Promise<void> {
   await mkdir(f.dataDir, { recursive: true });
   let nats: EmbeddedNats | undefined;
   const url = f.nats ?? (nats = await startEmbeddedNats({ dataDir: f.dataDir, host: f.natsHost, port: int("nats-port", f.natsPort) }, log.child({ actor: "nats" }))).url;
-  // Reconnect forever: a master outlives restarts of its NATS cluster peers.
-  // noAsyncTraces: nats.js otherwise builds an Error per request for async stack
-  // traces, about 5 % of the apiserver's CPU per request (measured).
-  const nc = await connect({ servers: url, name: "flotilla-apiserver", maxReconnectAttempts: -1, reconnectTimeWait: 250, noAsyncTraces: true });
+  const nc = await connectBus({ servers: url, name: "flotilla-apiserver" });
   const cfg = withDefaults({
     dataDir: f.dataDir,
     bindAddress: f.bindAddress,
