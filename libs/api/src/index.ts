@@ -63,4 +63,17 @@ export {
   isQualifiedName,
   selectorMatches,
 } from "./schema/index.ts";
-export type { DecodeOptions, DecodeResult, OpenApiIndex } from "./schema/index.ts";
+export type {
+  DecodeOptions,
+  DecodeResult,
+  OpenApiIndex,
+  ConfigMapObject,
+  ContainerObject,
+  EventObject,
+  LeaseObject,
+  NodeObject,
+  PodObject,
+  PodSpecObject,
+  RuntimeClassObject,
+  SecretObject,
+} from "./schema/index.ts";

@@ -73,6 +73,12 @@ export class ApiClient {
     return this.call(BusVerb.Create, resource, { ...opts, ...(namespace ? { namespace } : {}), body });
   }
 
+  /** pods/binding: place a pod on a node; a pod already bound is a ConflictError. */
+  async bind(namespace: string, name: string, nodeName: string, opts: Pick<WriteOptions, "fieldManager" | "dryRun"> = {}): Promise<void> {
+    const body = { apiVersion: "v1", kind: "Binding", metadata: { name, namespace }, target: { apiVersion: "v1", kind: "Node", name: nodeName } };
+    await this.call(BusVerb.Create, "pods", { ...opts, namespace, name, subresource: "binding", body });
+  }
+
   /** PUT semantics: conditional on body.metadata.resourceVersion when set. */
   update(resource: string, body: KubeObject, opts: WriteOptions & { subresource?: "status" } = {}): Promise<KubeObject> {
     const m = body.metadata;

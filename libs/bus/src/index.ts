@@ -7,3 +7,7 @@ export { BusWatch } from "./watch.ts";
 export type { BusWatchOptions } from "./watch.ts";
 export { connectBus, installRequestFastPath } from "./connect.ts";
 export type { BusConnectOptions } from "./connect.ts";
+export { NodeChannel, allNodesSubject, nodeFromToken, nodeOfSubject, nodeSubject, nodeToken } from "./node-subjects.ts";
+export type { NodeHeartbeat } from "./node-subjects.ts";
+export { STREAM_CHUNK_TIMEOUT_MS, STREAM_KEEPALIVE_MS } from "./node-streams.ts";
+export type { ExecInput, ExecRequest, LogsRequest, StreamAck, StreamChunk, StreamChunkReply } from "./node-streams.ts";

@@ -28,8 +28,8 @@ export interface BusRequest {
   name?: string;
   /** create / update: the object; patch: the patch document. */
   body?: unknown;
-  /** "status" for status writes. */
-  subresource?: "status";
+  /** "status" for status writes; "binding" for create (pods/binding). */
+  subresource?: "status" | "binding";
   /** patch: a Kubernetes patch content type, e.g. application/merge-patch+json. */
   patchType?: string;
   fieldManager?: string;

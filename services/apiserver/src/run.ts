@@ -13,6 +13,8 @@ import { createHttpServer } from "./http/server.ts";
 import { ensureAdminToken, ensurePki, writeKubeconfig } from "./pki/index.ts";
 import { ApiService } from "./registry/service.ts";
 import { ServiceAllocator } from "./registry/allocators.ts";
+import { DEFAULT_RUNTIME_CLASSES } from "./registry/runtime-class.ts";
+import { NodeProxy } from "./registry/node-proxy.ts";
 import { WatchCache } from "./storage/watch-cache.ts";
 import { startBusApi, type BusApi } from "./bus/server.ts";
 
@@ -34,8 +36,8 @@ export interface ApiServerHandle {
 
 export const DEFAULT_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"] as const;
 
-async function createIfAbsent(svc: ApiService, resource: string, namespace: string | undefined, obj: KubeObject): Promise<void> {
-  const info = resourceInfo("", resource)!;
+async function createIfAbsent(svc: ApiService, resource: string, namespace: string | undefined, obj: KubeObject, group = ""): Promise<void> {
+  const info = resourceInfo(group, resource)!;
   const exists = () => svc.get(info, namespace, obj.metadata.name!).then(() => true, (e: unknown) => (e instanceof NotFoundError ? false : Promise.reject(e)));
   if (await exists()) return;
   try {
@@ -47,7 +49,7 @@ async function createIfAbsent(svc: ApiService, resource: string, namespace: stri
   }
 }
 
-/** What every cluster has: the default namespaces and the `kubernetes` Service. */
+/** What every cluster has: the default namespaces, the `kubernetes` Service and the runtime classes. */
 async function bootstrap(svc: ApiService, apiPort: number): Promise<void> {
   for (const name of DEFAULT_NAMESPACES) await createIfAbsent(svc, "namespaces", undefined, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
   await createIfAbsent(svc, "services", "default", {
@@ -56,6 +58,7 @@ async function bootstrap(svc: ApiService, apiPort: number): Promise<void> {
     metadata: { name: "kubernetes", labels: { component: "apiserver", provider: "kubernetes" } },
     spec: { type: "ClusterIP", clusterIP: svc.allocator.apiServiceIp, ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: apiPort }] },
   });
+  for (const rc of DEFAULT_RUNTIME_CLASSES) await createIfAbsent(svc, "runtimeclasses", undefined, structuredClone(rc), "node.k8s.io");
 }
 
 export async function startApiServer(cfg: ApiServerConfig, deps: ApiServerDeps): Promise<ApiServerHandle> {
@@ -78,6 +81,7 @@ export async function startApiServer(cfg: ApiServerConfig, deps: ApiServerDeps):
     certPem: pki.certPem,
     keyPem: pki.keyPem,
     tokens: new Map([[adminToken, "admin"]]),
+    proxy: new NodeProxy(nc, cfg.subjectPrefix),
     flotillaVersion: cfg.version,
     maxWatchSeconds: cfg.maxWatchSeconds,
   });

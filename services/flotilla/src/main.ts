@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import { downCommand, upCommand } from "./cli/up.ts";
 import { serverCommand } from "./cli/server.ts";
+import { agentCommand } from "./cli/agent.ts";
 import { versionCommand } from "./cli/version.ts";
 import { FLOTILLA_VERSION } from "./version.ts";
 
@@ -10,6 +11,7 @@ const program = new Command("flotilla")
   .description("Flotilla: a Kubernetes-compatible orchestrator for fleets of VMs and Raspberry Pis")
   .version(FLOTILLA_VERSION, "-v, --version")
   .addCommand(serverCommand())
+  .addCommand(agentCommand())
   .addCommand(upCommand())
   .addCommand(downCommand())
   .addCommand(versionCommand());

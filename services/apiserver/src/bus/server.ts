@@ -11,6 +11,7 @@ import { API_QUEUE_GROUP, decode, encode, type BusReply, type BusRequest, type B
 import type { Logger } from "@flotilla/log";
 import type { ApiService } from "../registry/service.ts";
 import { deleteObject } from "../registry/deletion.ts";
+import { bindPod } from "../registry/binding.ts";
 import { parsePatchType, patchObject } from "../registry/patching.ts";
 import type { WatchSink } from "../storage/watch-cache.ts";
 import { listReplyPacked, watchMessagePacked } from "../storage/encoded.ts";
@@ -59,6 +60,10 @@ export async function startBusApi(nc: NatsConnection, svc: ApiService, log: Logg
     if (rq === null || typeof rq !== "object") throw new BadRequestError("the request must be a msgpack map");
     const ns = info.namespaced ? rq.namespace : undefined;
     const write = { dryRun: rq.dryRun === true, strict: true, ...(rq.fieldManager ? { fieldManager: rq.fieldManager } : {}) };
+    if (rq.subresource !== undefined && rq.subresource !== "status" && !(verb === "create" && rq.subresource === "binding")) {
+      throw new BadRequestError(`subresource ${String(rq.subresource)} is not supported for ${verb}`);
+    }
+    const sub = rq.subresource === "status" ? { subresource: "status" as const } : {};
     switch (verb) {
       case "get":
         return reply(m, { object: await svc.get(info, ns, need(rq.name, "name"), rq.resourceVersion) });
@@ -68,15 +73,16 @@ export async function startBusApi(nc: NatsConnection, svc: ApiService, log: Logg
         if (m.reply) m.respond(listReplyPacked(await svc.list(info, ns, { ...rq, maxBytes: Math.floor((nc.info?.max_payload ?? 1 << 20) * 0.75) })));
         return;
       case "create": {
+        if (rq.subresource === "binding") return reply(m, { object: (await bindPod(svc, info, ns, need(rq.name, "name"), rq.body, write)) as unknown as KubeObject });
         const r = await svc.create(info, ns, rq.body, write);
         return reply(m, { object: r.object, warnings: r.warnings });
       }
       case "update": {
-        const r = await svc.update(info, ns, need(rq.name, "name"), rq.body, { ...write, ...(rq.subresource ? { subresource: rq.subresource } : {}) });
+        const r = await svc.update(info, ns, need(rq.name, "name"), rq.body, { ...write, ...sub });
         return reply(m, { object: r.object, warnings: r.warnings });
       }
       case "patch": {
-        const r = await patchObject(svc, info, ns, need(rq.name, "name"), parsePatchType(rq.patchType), rq.body, { ...write, force: rq.force === true, ...(rq.subresource ? { subresource: rq.subresource } : {}) });
+        const r = await patchObject(svc, info, ns, need(rq.name, "name"), parsePatchType(rq.patchType), rq.body, { ...write, force: rq.force === true, ...sub });
         return reply(m, { object: r.object, warnings: r.warnings });
       }
       case "delete": {

@@ -8,6 +8,9 @@ import type { ApiService, WriteOptions } from "../registry/service.ts";
 import { deleteObject, type DeleteOptions } from "../registry/deletion.ts";
 import { parsePatchType, patchedRaw, patchObject, type PatchOptions } from "../registry/patching.ts";
 import { replicasFromScale, toScale } from "../registry/scale.ts";
+import { bindPod } from "../registry/binding.ts";
+import type { NodeProxy } from "../registry/node-proxy.ts";
+import { handleLog } from "./pod-streams.ts";
 import { decodeBody, negotiate, readBody } from "./negotiate.ts";
 import type { ResourceRequest } from "./request-info.ts";
 import { writeJson, writeObject } from "./respond.ts";
@@ -24,6 +27,8 @@ export interface HandlerContext {
   ri: ResourceRequest;
   /** Longest a watch stays open when the client sets no timeoutSeconds. */
   maxWatchSeconds: number;
+  /** Reaches kubelets for logs and exec. */
+  proxy: NodeProxy;
 }
 
 /** Kubernetes' default field manager: the User-Agent's product ("kubectl/v1.32 …" → "kubectl"). */
@@ -176,6 +181,13 @@ export async function handleResource(ctx: HandlerContext): Promise<void> {
   const { svc, ri, req, res, query } = ctx;
   const info = resolve(ri);
   if (ri.subresource === "scale") return handleScale(ctx, info);
+  if (ri.subresource === "log") return handleLog(ctx, info, ctx.proxy);
+  if (ri.subresource === "exec") throw new BadRequestError("exec needs a WebSocket upgrade (Upgrade: websocket, subprotocol v5.channel.k8s.io)");
+  if (ri.subresource === "binding") {
+    if (ri.verb !== "create") throw new MethodNotAllowedError(`${ri.verb} is not supported on ${info.resource}/binding`);
+    writeJson(res, 201, await bindPod(svc, info, ri.namespace, ri.name!, await body(ctx), writeOptions(query, req.headers["user-agent"])));
+    return;
+  }
   if (ri.subresource && ri.subresource !== "status") throw new MethodNotAllowedError(`${info.resource}/${ri.subresource} is not served yet`);
   const sub: "status" | undefined = ri.subresource === "status" ? "status" : undefined;
   switch (ri.verb) {

@@ -10,7 +10,10 @@ import { NotFoundError, UnauthorizedError, toApiError } from "@flotilla/api";
 import type { Logger } from "@flotilla/log";
 import type { ApiService } from "../registry/service.ts";
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from "./discovery.ts";
-import { handleResource } from "./handlers.ts";
+import type { Duplex } from "node:stream";
+import { handleResource, resolve } from "./handlers.ts";
+import { ExecUpgrader, refuseUpgrade } from "./pod-streams.ts";
+import type { NodeProxy } from "../registry/node-proxy.ts";
 import { openApiResponse } from "./openapi.ts";
 import { parseRequestInfo } from "./request-info.ts";
 import { writeError, writeJson } from "./respond.ts";
@@ -20,6 +23,8 @@ export interface HttpServerOptions {
   keyPem: string;
   /** Bearer tokens accepted, with the user each stands for. */
   tokens: ReadonlyMap<string, string>;
+  /** Reaches kubelets for logs and exec. */
+  proxy: NodeProxy;
   flotillaVersion: string;
   /** Longest a watch stays open without timeoutSeconds (jittered ×1–2). @default 1800 */
   maxWatchSeconds?: number;
@@ -70,7 +75,7 @@ export function createHttpServer(svc: ApiService, log: Logger, opts: HttpServerO
     }
     if (authenticate(req, tokens) === undefined) throw new UnauthorizedError();
     const ri = parseRequestInfo(req.method ?? "GET", path, url.searchParams.get("watch") === "true" || url.searchParams.get("watch") === "1");
-    if (ri.kind === "resource") return handleResource({ svc, req, res, query: url.searchParams, ri, maxWatchSeconds });
+    if (ri.kind === "resource") return handleResource({ svc, req, res, query: url.searchParams, ri, maxWatchSeconds, proxy: opts.proxy });
     return serveOther(req, res, path);
   }
 
@@ -86,6 +91,24 @@ export function createHttpServer(svc: ApiService, log: Logger, opts: HttpServerO
     }
     throw new NotFoundError({ group: "", resource: "", name: path });
   }
+
+  const exec = new ExecUpgrader(opts.proxy);
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? "/", "https://localhost");
+    const path = url.pathname.replace(/\/+$/, "") || "/";
+    const run = async () => {
+      if (authenticate(req, tokens) === undefined) throw new UnauthorizedError();
+      const ri = parseRequestInfo(req.method ?? "GET", path, false);
+      if (ri.kind !== "resource" || ri.subresource !== "exec" || !ri.name) throw new NotFoundError({ group: "", resource: "", name: path });
+      const info = resolve(ri);
+      await exec.upgrade(svc, info, ri.namespace ?? "default", ri.name, url.searchParams, req, socket, head);
+    };
+    run().catch((err: unknown) => {
+      // exec.upgrade only throws before the upgrade; afterwards errors go out on channel 3.
+      if (socket.writable) refuseUpgrade(socket, err);
+      log.debug({ err: (err as Error).message, url: req.url }, "upgrade refused");
+    });
+  });
 
   server.on("clientError", (err, socket) => {
     log.debug({ err }, "client error");

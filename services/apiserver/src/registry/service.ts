@@ -29,6 +29,7 @@ import { nowTimestamp, prepareForCreate, prepareForUpdate, sameObject } from "./
 import { mapStoreError } from "./store-errors.ts";
 import type { ServiceAllocator } from "./allocators.ts";
 import { decodeContinue, encodeContinue, parseResourceVersion } from "./list-options.ts";
+import { admitRuntimeClass } from "./runtime-class.ts";
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -209,6 +210,7 @@ export class ApiService {
     const warnings = admitted.warnings;
     await this.admitNamespace(info, namespace, admitted.object.metadata.name ?? admitted.object.metadata.generateName ?? "");
     const prepared = prepareForCreate(info, admitted.object, namespace, this.now());
+    if (info.resource === "pods" && info.group === "") await admitRuntimeClass(this, prepared);
     const object = recordManager ? this.track(info, undefined, prepared, opts) : prepared;
     this.validate(info, object);
     await this.beforeWrite(info, undefined, object, opts.dryRun === true);

@@ -7,8 +7,13 @@ import { createLogger } from "@flotilla/log";
 import { startEmbeddedNats, type EmbeddedNats } from "../nats-server.ts";
 import { FLOTILLA_VERSION } from "../version.ts";
 import { applyConfigFile } from "./config-file.ts";
+import { DEFAULT_DATA_DIR } from "./defaults.ts";
+import { join } from "node:path";
+import { startControllerManager } from "@flotilla/controller-manager";
+import type { RuntimeName } from "@flotilla/kubelet";
+import { startScheduler } from "@flotilla/scheduler";
+import { parseLabels, startAgent } from "./agent.ts";
 
-export const DEFAULT_DATA_DIR = process.getuid?.() === 0 ? "/var/lib/flotilla" : `${process.env["HOME"] ?? "."}/.flotilla`;
 
 interface ServerFlags {
   config?: string;
@@ -22,6 +27,13 @@ interface ServerFlags {
   tlsSan: string[];
   serviceCidr: string;
   logLevel: string;
+  disableAgent?: boolean;
+  nodeName?: string;
+  runtime: string[];
+  nodeLabel: string[];
+  nodeGracePeriodMs: string;
+  podEvictionTimeoutMs?: string;
+  clusterCidr: string;
 }
 
 function int(name: string, v: string): number {
@@ -32,7 +44,7 @@ function int(name: string, v: string): number {
 
 export function serverCommand(): Command {
   const cmd = new Command("server")
-    .description("run a master: an embedded nats-server with JetStream (or --nats) and the apiserver")
+    .description("run a master: an embedded nats-server with JetStream (or --nats), the apiserver, scheduler and controller-manager, and a node")
     .addOption(new Option("--config <file>", "YAML file of settings (keys are these flag names)").env("FLOTILLA_CONFIG"))
     .addOption(new Option("--data-dir <dir>", "state: NATS JetStream files, PKI, kubeconfig").env("FLOTILLA_DATA_DIR").default(DEFAULT_DATA_DIR))
     .addOption(new Option("--nats <url>", "use this NATS server instead of starting one").env("FLOTILLA_NATS"))
@@ -44,6 +56,13 @@ export function serverCommand(): Command {
     .addOption(new Option("--tls-san <name...>", "extra names/IPs for the serving certificate").default([]))
     .addOption(new Option("--service-cidr <cidr>", "IPv4 range of Service ClusterIPs").env("FLOTILLA_SERVICE_CIDR").default("10.43.0.0/16"))
     .addOption(new Option("--log-level <level>", "trace, debug, info, warn, error").env("FLOTILLA_LOG_LEVEL").default("info"))
+    .addOption(new Option("--cluster-cidr <cidr>", "IPv4 range node podCIDRs come from").env("FLOTILLA_CLUSTER_CIDR").default("10.42.0.0/16"))
+    .addOption(new Option("--node-grace-period-ms <ms>", "silence after which a node is NotReady (heartbeats come every 1 s)").env("FLOTILLA_NODE_GRACE_PERIOD_MS").default("2500"))
+    .addOption(new Option("--pod-eviction-timeout-ms <ms>", "cap on how long pods stay on an unreachable node (default: their tolerations, 300 s)").env("FLOTILLA_POD_EVICTION_TIMEOUT_MS"))
+    .addOption(new Option("--disable-agent", "do not run a node (kubelet) on this master").env("FLOTILLA_DISABLE_AGENT"))
+    .addOption(new Option("--node-name <name>", "name of this master's node (default: the host name)").env("FLOTILLA_NODE_NAME"))
+    .addOption(new Option("--runtime <name...>", "container runtimes of this master's node").default(["process"]))
+    .addOption(new Option("--node-label <key=value...>", "extra labels of this master's node").default([]))
     .action(async (_opts: ServerFlags, c: Command) => {
       applyConfigFile(c, c.getOptionValue("config") as string | undefined);
       await runServer(c.opts<ServerFlags>());
@@ -67,12 +86,34 @@ async function runServer(f: ServerFlags): Promise<void> {
     version: FLOTILLA_VERSION,
   });
   const api = await startApiServer(cfg, { nc, log: createLogger("apiserver", { level: f.logLevel }) });
-  log.info({ version: FLOTILLA_VERSION, nats: url, natsServer: nats?.version, kubeconfig: api.kubeconfigPath }, "master ready");
+  const cmNc = await connectBus({ servers: url, name: "flotilla-controller-manager" });
+  const cm = await startControllerManager(cmNc, createLogger("controller-manager", { level: f.logLevel }), {
+    node: { gracePeriodMs: int("node-grace-period-ms", f.nodeGracePeriodMs), clusterCidr: f.clusterCidr, ...(f.podEvictionTimeoutMs ? { podEvictionTimeoutMs: int("pod-eviction-timeout-ms", f.podEvictionTimeoutMs) } : {}) },
+  });
+  const schedNc = await connectBus({ servers: url, name: "flotilla-scheduler" });
+  const scheduler = await startScheduler(schedNc, createLogger("scheduler", { level: f.logLevel }));
+  const agent = f.disableAgent
+    ? undefined
+    : await startAgent({
+        natsUrls: [url],
+        dataDir: join(f.dataDir, "agent"),
+        nodeName: f.nodeName,
+        runtimes: f.runtime.flatMap((r) => r.split(",")) as RuntimeName[],
+        labels: parseLabels(f.nodeLabel),
+        logLevel: f.logLevel,
+        hollowNodes: 0,
+      });
+  log.info({ version: FLOTILLA_VERSION, nats: url, natsServer: nats?.version, kubeconfig: api.kubeconfigPath, node: agent?.kubelets[0]?.cfg.nodeName }, "master ready");
 
   const ac = new AbortController();
   for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => ac.abort());
   await new Promise<void>((r) => ac.signal.addEventListener("abort", () => r()));
   log.info("stopping");
+  await agent?.stop();
+  scheduler.stop();
+  cm.stop();
+  await schedNc.drain();
+  await cmNc.drain();
   await api.stop();
   await nc.drain();
   await nats?.stop();

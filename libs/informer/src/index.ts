@@ -1,0 +1,2 @@
+export { Informer, keyOf } from "./informer.ts";
+export type { HasMeta, InformerHandlers, InformerOptions } from "./informer.ts";

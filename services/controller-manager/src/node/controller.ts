@@ -1,0 +1,187 @@
+/**
+ * The node controller: hears every kubelet's heartbeat on `flotilla.node.*.heartbeat`
+ * (kept in memory, judged by this process's clock), and every `monitorPeriodMs` applies
+ * the lifecycle decisions (lifecycle.ts): silent nodes become Ready=Unknown and tainted,
+ * their pods lose Ready, pods past their toleration are evicted, and nodes that are
+ * Ready again lose their taints. It also gives each node a podCIDR.
+ */
+import { NotFoundError, type NodeObject, type PodObject } from "@flotilla/api";
+import { allNodesSubject, decode, NodeChannel, nodeOfSubject, type ApiClient, type NodeHeartbeat } from "@flotilla/bus";
+import { Informer } from "@flotilla/informer";
+import type { Logger } from "@flotilla/log";
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { EventRecorder } from "../events.ts";
+import { CidrAllocator, DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_MASK_SIZE } from "./cidr.ts";
+import { evictions, NODE_LIFECYCLE_DEFAULTS, nodeStatusUpdate, podsToMarkNotReady, taintUpdate, type NodeLifecycleConfig } from "./lifecycle.ts";
+
+export interface NodeControllerOptions extends Partial<NodeLifecycleConfig> {
+  /** How often nodes are judged. @default 250 */
+  monitorPeriodMs?: number;
+  /** @default "10.42.0.0/16" */
+  clusterCidr?: string;
+  /** @default 24 */
+  nodeCidrMaskSize?: number;
+  /** @default "flotilla" */
+  subjectPrefix?: string;
+}
+
+const MANAGER = "node-controller";
+const MERGE = "application/merge-patch+json";
+
+export class NodeController {
+  private readonly client: ApiClient;
+  private readonly nc: NatsConnection;
+  private readonly log: Logger;
+  private readonly events: EventRecorder;
+  private readonly cfg: NodeLifecycleConfig;
+  private readonly monitorPeriodMs: number;
+  private readonly prefix: string;
+  private readonly cidrs: CidrAllocator;
+  private readonly lastHeard = new Map<string, number>();
+  private readonly startedMs = Date.now();
+  readonly nodes: Informer<NodeObject>;
+  readonly pods: Informer<PodObject>;
+  private sub: Subscription | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private busy = false;
+  /** Nodes whose pods were already marked not ready in this outage. */
+  private readonly marked = new Set<string>();
+  private readonly nextEviction = new Map<string, number>();
+
+  constructor(deps: { client: ApiClient; nc: NatsConnection; log: Logger; events: EventRecorder }, opts: NodeControllerOptions = {}) {
+    this.client = deps.client;
+    this.nc = deps.nc;
+    this.log = deps.log;
+    this.events = deps.events;
+    this.cfg = { gracePeriodMs: opts.gracePeriodMs ?? NODE_LIFECYCLE_DEFAULTS.gracePeriodMs, ...(opts.podEvictionTimeoutMs !== undefined ? { podEvictionTimeoutMs: opts.podEvictionTimeoutMs } : {}) };
+    this.monitorPeriodMs = opts.monitorPeriodMs ?? 250;
+    this.prefix = opts.subjectPrefix ?? "flotilla";
+    this.cidrs = new CidrAllocator(opts.clusterCidr ?? DEFAULT_CLUSTER_CIDR, opts.nodeCidrMaskSize ?? DEFAULT_NODE_MASK_SIZE);
+    this.nodes = new Informer<NodeObject>(deps.client, { resource: "nodes" }, deps.log);
+    this.pods = new Informer<PodObject>(deps.client, { resource: "pods" }, deps.log);
+  }
+
+  async start(): Promise<void> {
+    this.sub = this.nc.subscribe(allNodesSubject(this.prefix, NodeChannel.Heartbeat), {
+      callback: (_e, m) => {
+        const node = nodeOfSubject(this.prefix, m.subject);
+        if (!node) return;
+        try {
+          decode<NodeHeartbeat>(m.data);
+        } catch {
+          return; // Not a heartbeat: ignore rather than count it as one.
+        }
+        this.lastHeard.set(node, Date.now());
+      },
+    });
+    this.nodes.on({ add: (n) => this.assignCidr(n), update: (_o, n) => this.assignCidr(n), delete: (n) => this.forget(n) });
+    this.nodes.start();
+    this.pods.start();
+    await Promise.all([this.nodes.synced, this.pods.synced]);
+    this.timer = setInterval(() => void this.monitor(), this.monitorPeriodMs);
+    this.log.info({ gracePeriodMs: this.cfg.gracePeriodMs, podEvictionTimeoutMs: this.cfg.podEvictionTimeoutMs }, "node controller started");
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.sub?.unsubscribe();
+    this.nodes.stop();
+    this.pods.stop();
+  }
+
+  private forget(n: NodeObject): void {
+    const name = n.metadata?.name ?? "";
+    this.lastHeard.delete(name);
+    this.marked.delete(name);
+    if (n.spec?.podCIDR) this.cidrs.release(n.spec.podCIDR);
+  }
+
+  private assignCidr(n: NodeObject): void {
+    if (n.spec?.podCIDR) {
+      this.cidrs.occupy(n.spec.podCIDR);
+      return;
+    }
+    if (!this.nodes.hasSynced) return; // Wait until every existing node's CIDR is known.
+    const cidr = this.cidrs.allocate();
+    const name = n.metadata?.name ?? "";
+    this.client
+      .patch("nodes", undefined, name, MERGE, { spec: { podCIDR: cidr, podCIDRs: [cidr] } }, { fieldManager: MANAGER })
+      .then(() => this.events.record({ kind: "Node", name, uid: n.metadata?.uid ?? "" }, "Normal", "CIDRAssignmentSucceeded", `Node ${name} got CIDR ${cidr}`))
+      .catch((err: unknown) => {
+        this.cidrs.release(cidr);
+        this.log.warn({ err: (err as Error).message, node: name }, "podCIDR assignment failed");
+      });
+  }
+
+  /** One pass over every node; passes never overlap. */
+  private async monitor(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const now = Date.now();
+      const byNode = new Map<string, PodObject[]>();
+      for (const p of this.pods.list()) {
+        const n = p.spec?.nodeName;
+        if (n) byNode.set(n, [...(byNode.get(n) ?? []), p]);
+      }
+      for (const node of this.nodes.list()) await this.judge(node, byNode.get(node.metadata?.name ?? "") ?? [], now);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, "node monitor pass failed");
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async judge(node: NodeObject, pods: PodObject[], now: number): Promise<void> {
+    const name = node.metadata?.name ?? "";
+    const updated = nodeStatusUpdate(node, this.lastHeard.get(name), now, this.cfg, this.startedMs) ?? taintUpdate(node, now);
+    if (updated) await this.write(node, updated);
+    const current = updated ?? node;
+    const ready = current.status?.conditions?.find((c) => c.type === "Ready")?.status;
+    if (ready === "True") {
+      this.marked.delete(name);
+      this.nextEviction.delete(name);
+      return;
+    }
+    if (!this.marked.has(name)) {
+      if (updated) this.events.record({ kind: "Node", name, uid: node.metadata?.uid ?? "" }, "Normal", "NodeNotReady", `Node ${name} status is now: NodeNotReady`);
+      for (const p of podsToMarkNotReady(pods, now)) await this.patchPodStatus(p);
+      this.marked.add(name);
+    }
+    const due = this.nextEviction.get(name);
+    if (due !== undefined && due > now) return;
+    const { evict, nextCheckMs } = evictions(current, pods, now, this.cfg);
+    if (nextCheckMs !== undefined) this.nextEviction.set(name, nextCheckMs);
+    else this.nextEviction.delete(name);
+    for (const p of evict) await this.evict(p, name);
+  }
+
+  private async write(before: NodeObject, after: NodeObject): Promise<void> {
+    const name = before.metadata?.name ?? "";
+    if (JSON.stringify(before.status?.conditions) !== JSON.stringify(after.status?.conditions)) {
+      await this.client.patch("nodes", undefined, name, MERGE, { status: { conditions: after.status?.conditions ?? [] } }, { fieldManager: MANAGER, subresource: "status" });
+    }
+    if (JSON.stringify(before.spec?.taints ?? []) !== JSON.stringify(after.spec?.taints ?? [])) {
+      await this.client.patch("nodes", undefined, name, MERGE, { spec: { taints: after.spec?.taints?.length ? after.spec.taints : null } }, { fieldManager: MANAGER });
+    }
+  }
+
+  private async patchPodStatus(p: PodObject): Promise<void> {
+    const m = p.metadata ?? {};
+    await this.client
+      .patch("pods", m.namespace, m.name ?? "", MERGE, { metadata: { uid: m.uid }, status: { conditions: p.status?.conditions ?? [] } }, { fieldManager: MANAGER, subresource: "status" })
+      .catch((err: unknown) => this.log.debug({ err: (err as Error).message, pod: m.name }, "could not mark pod not ready"));
+  }
+
+  private async evict(p: PodObject, node: string): Promise<void> {
+    const m = p.metadata ?? {};
+    try {
+      await this.client.delete("pods", m.namespace, m.name ?? "", { preconditions: { uid: m.uid ?? "" } });
+      this.log.info({ pod: `${m.namespace}/${m.name}`, node }, "evicted pod from unreachable node");
+      this.events.record({ kind: "Pod", name: m.name ?? "", namespace: m.namespace ?? "default", uid: m.uid ?? "" }, "Normal", "TaintManagerEviction", `Marking for deletion Pod ${m.namespace}/${m.name}`);
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) this.log.warn({ err: (err as Error).message, pod: m.name }, "eviction failed");
+    }
+  }
+}
+

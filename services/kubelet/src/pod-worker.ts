@@ -1,0 +1,285 @@
+/**
+ * One pod on this node: starts its sandbox and containers through a runtime, restarts
+ * them by its restart policy with CrashLoopBackOff, reports status when it changes, and
+ * on deletion stops everything within the grace period and confirms the deletion.
+ *
+ * Every trigger (a new version of the pod, a container exit, a backoff timer, a probe
+ * result) only marks the worker dirty; one sync runs at a time and re-reads the whole
+ * state, so triggers can never interleave half-done changes.
+ */
+import type { ContainerObject, PodObject } from "@flotilla/api";
+import type { Logger } from "@flotilla/log";
+import { restartDelayMs, type BackoffConfig } from "./backoff.ts";
+import { ContainerConfigError, resolveEnv, type EnvSources } from "./env.ts";
+import { podStatus, type ContainerView } from "./pod-status.ts";
+import type { PodRef, Runtime, RuntimeContainer } from "./runtime/types.ts";
+
+type PodStatus = NonNullable<PodObject["status"]>;
+
+/** What a pod worker writes back to the API. */
+export interface PodApi {
+  /** Replace the pod's status (a merge patch of `status`). */
+  writeStatus(pod: PodObject, status: PodStatus): Promise<void>;
+  /** Final delete once every container is stopped (grace 0, uid precondition). */
+  confirmDeletion(pod: PodObject): Promise<void>;
+}
+
+export interface PodWorkerDeps {
+  runtime: Runtime;
+  api: PodApi;
+  env: EnvSources;
+  hostIp: string;
+  backoff: BackoffConfig;
+  log: Logger;
+  /** Called when the pod is gone from this node (deleted and cleaned up). */
+  onDone(uid: string): void;
+  /** Whether the container passes its readiness probe (true when it has none). */
+  ready?(uid: string, container: string): boolean;
+}
+
+interface ContainerRecord {
+  attempts: RuntimeContainer[];
+  waiting?: { reason: string; message?: string } | undefined;
+  /** Don't start before this time (backoff, or a retry after a config error). */
+  notBeforeMs: number;
+}
+
+const RETRY_MS = 2000;
+
+export class PodWorker {
+  pod: PodObject;
+  readonly ref: PodRef;
+  private readonly deps: PodWorkerDeps;
+  private readonly records = new Map<string, ContainerRecord>();
+  private sandboxIp: string | undefined;
+  private readonly acceptedAt = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  private lastStatus = "";
+  private running = false;
+  private dirty = false;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private terminating = false;
+
+  constructor(pod: PodObject, deps: PodWorkerDeps, adopted: readonly RuntimeContainer[]) {
+    this.pod = pod;
+    this.deps = deps;
+    const m = pod.metadata ?? {};
+    this.ref = { uid: m.uid ?? "", namespace: m.namespace ?? "default", name: m.name ?? "" };
+    for (const c of [...adopted].sort((a, b) => a.attempt - b.attempt)) this.record(c.containerName).attempts.push(c);
+    if (adopted.length > 0) this.sandboxIp = deps.hostIp;
+  }
+
+  update(pod: PodObject): void {
+    this.pod = pod;
+    this.kick();
+  }
+
+  containerExited(c: RuntimeContainer): void {
+    const rec = this.record(c.containerName);
+    const i = rec.attempts.findIndex((a) => a.id === c.id);
+    if (i >= 0) rec.attempts[i] = c;
+    this.kick();
+  }
+
+  /** The runtime this pod runs on. */
+  get runtime(): Runtime {
+    return this.deps.runtime;
+  }
+
+  /** Names of the pod's containers, init containers first. */
+  containerNames(): string[] {
+    return [...(this.pod.spec?.initContainers ?? []), ...(this.pod.spec?.containers ?? [])].map((c) => c.name);
+  }
+
+  /** The latest attempt of a container and the one before it. */
+  attempts(name: string): { current?: RuntimeContainer | undefined; previous?: RuntimeContainer | undefined; waiting?: string | undefined } {
+    const rec = this.records.get(name);
+    return { current: rec?.attempts.at(-1), previous: rec?.attempts.at(-2), waiting: rec?.waiting?.reason };
+  }
+
+  /** The kubelet is stopping: timers end, containers keep running. */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  /** Request a sync soon; coalesces with one already running. */
+  kick(): void {
+    if (this.stopped) return;
+    this.dirty = true;
+    if (!this.running) void this.loop();
+  }
+
+  private record(name: string): ContainerRecord {
+    let r = this.records.get(name);
+    if (!r) this.records.set(name, (r = { attempts: [], notBeforeMs: 0 }));
+    return r;
+  }
+
+  private async loop(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.dirty && !this.stopped) {
+        this.dirty = false;
+        try {
+          await this.sync();
+        } catch (err) {
+          this.deps.log.warn({ err, pod: `${this.ref.namespace}/${this.ref.name}` }, "pod sync failed; retrying");
+          this.wakeAt(Date.now() + RETRY_MS);
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private wakeAt(ms: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.kick(), Math.max(0, ms - Date.now()));
+  }
+
+  private async sync(): Promise<void> {
+    if (this.pod.metadata?.deletionTimestamp) return this.terminate();
+    const phase = this.pod.status?.phase;
+    if (phase === "Succeeded" || phase === "Failed") return;
+    if (this.sandboxIp === undefined) this.sandboxIp = (await this.deps.runtime.runPodSandbox(this.ref)).ip;
+    const spec = this.pod.spec;
+    const policy = spec?.restartPolicy ?? "Always";
+    let initDone = true;
+    for (const c of spec?.initContainers ?? []) {
+      const latest = this.latest(c.name);
+      if (latest?.status.state === "exited" && latest.status.exitCode === 0) continue;
+      initDone = false;
+      // Init containers restart on failure unless the pod's policy is Never.
+      await this.ensure(c, policy === "Never" ? "Never" : "OnFailure");
+      break;
+    }
+    if (initDone) for (const c of spec?.containers ?? []) await this.ensure(c, policy);
+    await this.report();
+  }
+
+  private latest(name: string): RuntimeContainer | undefined {
+    return this.records.get(name)?.attempts.at(-1);
+  }
+
+  /** Start the container if it should run now; otherwise note why it waits. */
+  private async ensure(c: ContainerObject, policy: string): Promise<void> {
+    const rec = this.record(c.name);
+    const cur = rec.attempts.at(-1);
+    if (cur?.status.state === "running" || cur?.status.state === "created") {
+      rec.waiting = undefined;
+      return;
+    }
+    let attempt = 0;
+    if (cur?.status.state === "exited") {
+      const restart = policy === "Always" || (policy === "OnFailure" && cur.status.exitCode !== 0);
+      if (!restart) {
+        rec.waiting = undefined;
+        return;
+      }
+      attempt = cur.attempt + 1;
+      if (rec.notBeforeMs === 0) {
+        const ranMs = Date.parse(cur.status.finishedAt) - Date.parse(cur.status.startedAt);
+        const delay = restartDelayMs(attempt, ranMs, this.deps.backoff);
+        rec.notBeforeMs = Date.now() + delay;
+        if (delay > 0) rec.waiting = { reason: "CrashLoopBackOff", message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${c.name} pod=${this.ref.name}_${this.ref.namespace}(${this.ref.uid})` };
+      }
+    }
+    if (Date.now() < rec.notBeforeMs) return this.wakeAt(rec.notBeforeMs);
+    await this.start(c, rec, attempt);
+  }
+
+  private async start(c: ContainerObject, rec: ContainerRecord, attempt: number): Promise<void> {
+    const ips = { podIp: this.sandboxIp ?? this.deps.hostIp, hostIp: this.deps.hostIp };
+    let env: Record<string, string>;
+    try {
+      env = await resolveEnv(c, this.pod, this.deps.env, ips);
+    } catch (err) {
+      if (!(err instanceof ContainerConfigError)) throw err;
+      rec.waiting = { reason: "CreateContainerConfigError", message: err.message };
+      rec.notBeforeMs = Date.now() + RETRY_MS;
+      return this.wakeAt(rec.notBeforeMs);
+    }
+    try {
+      const started = await this.deps.runtime.startContainer(this.ref, {
+        name: c.name,
+        image: c.image ?? "",
+        command: c.command ?? [],
+        args: c.args ?? [],
+        env,
+        ...(c.workingDir ? { workingDir: c.workingDir } : {}),
+        ...(c.imagePullPolicy ? { imagePullPolicy: c.imagePullPolicy } : {}),
+        tty: c.tty === true,
+        stdin: c.stdin === true,
+      }, attempt);
+      // Keep the previous attempt for `kubectl logs --previous`; older ones go.
+      for (const old of rec.attempts.slice(0, -1)) await this.deps.runtime.removeContainer(old.id).catch(() => undefined);
+      rec.attempts = [...rec.attempts.slice(-1), started];
+      rec.waiting = undefined;
+      rec.notBeforeMs = 0;
+    } catch (err) {
+      rec.waiting = { reason: "CreateContainerError", message: (err as Error).message };
+      rec.notBeforeMs = Date.now() + RETRY_MS;
+      this.wakeAt(rec.notBeforeMs);
+    }
+  }
+
+  private view(c: ContainerObject): ContainerView {
+    const rec = this.records.get(c.name);
+    const attempts = rec?.attempts ?? [];
+    const current = attempts.at(-1);
+    const running = current?.status.state === "running";
+    return {
+      name: c.name,
+      image: c.image ?? "",
+      current,
+      previous: attempts.at(-2),
+      restartCount: current?.attempt ?? 0,
+      waiting: rec?.waiting,
+      ready: running && (this.deps.ready?.(this.ref.uid, c.name) ?? true),
+      started: running,
+    };
+  }
+
+  private async report(): Promise<void> {
+    const spec = this.pod.spec;
+    const status = podStatus({
+      pod: this.pod,
+      hostIp: this.deps.hostIp,
+      podIp: this.sandboxIp,
+      initContainers: (spec?.initContainers ?? []).map((c) => this.view(c)),
+      containers: (spec?.containers ?? []).map((c) => this.view(c)),
+      startTime: this.acceptedAt,
+      now: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    });
+    const text = JSON.stringify(status);
+    if (text === this.lastStatus) return;
+    await this.deps.api.writeStatus(this.pod, status);
+    this.lastStatus = text;
+  }
+
+  /** Deleted: stop every container within the grace period, clean up, confirm. */
+  private async terminate(): Promise<void> {
+    if (this.terminating) return;
+    this.terminating = true;
+    const graceMs = (this.pod.metadata?.deletionGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+    try {
+      await this.deps.runtime.removePodSandbox(this.ref, graceMs);
+      await this.deps.api.confirmDeletion(this.pod);
+      clearTimeout(this.timer);
+      this.stopped = true;
+      this.deps.onDone(this.ref.uid);
+    } catch (err) {
+      this.terminating = false;
+      throw err;
+    }
+  }
+
+  /** The pod was removed from the API (or moved away): stop at once, without confirming. */
+  async remove(): Promise<void> {
+    this.stop();
+    await this.deps.runtime.removePodSandbox(this.ref, 0);
+    this.deps.onDone(this.ref.uid);
+  }
+}

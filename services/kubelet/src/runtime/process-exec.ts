@@ -1,0 +1,61 @@
+/**
+ * `exec` for the `process` runtime: run a command in a container's environment and
+ * working directory (both recorded in its state.json).
+ *
+ * There is no isolation, so "in the container" means only env and cwd. The command is a
+ * child of the kubelet, not of the container's process group: stopping the container
+ * does not end it (the kubelet's exec session, or kill(), does).
+ *
+ * With `tty` there is no pty library to allocate a terminal: stderr is merged into stdout
+ * (by the shell, so the two keep their relative order) and `resize` is absent. Programs
+ * that check isatty() behave as when piped.
+ */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { constants } from "node:os";
+import { ProcessRuntimeError } from "./process-store.ts";
+import type { AttemptState } from "./process-store.ts";
+import type { ExecOptions, ExecSession } from "./types.ts";
+
+interface WarnLog {
+  warn(obj: object, msg?: string): void;
+}
+
+// `exec "$@"` replaces the shell, so kill() reaches the command itself; a missing command
+// is reported the way a shell does (message on stderr, exit code 127).
+const PLAIN = 'exec "$@"';
+const MERGED = 'exec 2>&1; exec "$@"';
+
+/** Start `command` in the container's env and cwd; resolves once it has been spawned. */
+export async function startExec(state: AttemptState, command: readonly string[], opts: ExecOptions, log: WarnLog): Promise<ExecSession> {
+  if (command.length === 0) throw new ProcessRuntimeError("InvalidConfig", "exec needs a command");
+  const child = spawn("/bin/sh", ["-c", opts.tty ? MERGED : PLAIN, "flotilla-exec", ...command], {
+    cwd: state.cwd,
+    env: state.env,
+    stdio: [opts.stdin ? "pipe" : "ignore", "pipe", opts.tty ? "ignore" : "pipe"],
+  });
+  const exit = new Promise<number>((resolve) => {
+    child.once("exit", (code, signal) => resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0)));
+  });
+  try {
+    await once(child, "spawn");
+  } catch (err) {
+    throw new ProcessRuntimeError("StartFailed", `exec could not start in ${state.cwd}: ${(err as Error).message}`);
+  }
+  // Later errors (e.g. kill on a gone process) must not crash the kubelet.
+  child.on("error", (err) => log.warn({ err, pid: child.pid }, "exec child error"));
+  // Writing to stdin after the command exited raises EPIPE on the stream; without a
+  // listener that would be an uncaught 'error' event.
+  child.stdin?.on("error", () => undefined);
+  const { stdin, stdout, stderr } = child;
+  if (!stdout) throw new ProcessRuntimeError("StartFailed", "exec has no stdout pipe"); // cannot happen: stdio[1] is "pipe"
+  return {
+    stdin: stdin ?? undefined,
+    stdout,
+    stderr: stderr ?? undefined,
+    exit,
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    },
+  };
+}
