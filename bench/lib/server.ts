@@ -15,6 +15,8 @@ export interface BenchServerOptions {
   cpuProfDir?: string;
   /** More node flags for the server process (e.g. --trace-gc while investigating). */
   nodeArgs?: string[];
+  /** More `flotilla server` flags (a bench that wants the scheduler drops the --disable flags it needs). */
+  extraArgs?: string[];
 }
 
 export interface BenchServer {
@@ -37,7 +39,8 @@ export interface BenchServer {
 
 export async function startBenchServer(opts: BenchServerOptions = {}): Promise<BenchServer> {
   const nodeArgs = [...(opts.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`] : []), ...(opts.nodeArgs ?? [])];
-  const srv = await startFlotillaServer({ nodeArgs, extraArgs: ["--log-level", "warn"] });
+  // The apiserver alone: no node, scheduler or controllers acting on the pods the benches create.
+  const srv = await startFlotillaServer({ nodeArgs, extraArgs: ["--log-level", "warn", "--disable-agent", "--disable-scheduler", "--disable-controller-manager", ...(opts.extraArgs ?? [])] });
   const apiserverPid = srv.child.pid!;
   const natsPid = childPids(apiserverPid)[0] ?? 0;
   // startFlotillaServer kills the apiserver if this process dies; its nats-server too.

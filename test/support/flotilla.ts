@@ -39,7 +39,7 @@ export async function startFlotillaServer(opts: StartOptions = {}): Promise<Flot
   const apiPort = await freePort();
   const natsPort = await freePort();
   let out = "";
-  const args = [...(opts.nodeArgs ?? []), join(ROOT, "services/flotilla/src/main.ts"), "server", "--data-dir", dataDir, "--port", String(apiPort), "--nats-port", String(natsPort), "--bind-address", "127.0.0.1", ...(opts.extraArgs ?? [])];
+  const args = [...(opts.nodeArgs ?? []), join(ROOT, "services/flotilla/src/main.ts"), "server", "--data-dir", dataDir, "--port", String(apiPort), "--nats-port", String(natsPort), "--bind-address", "127.0.0.1", "--node-ip", "127.0.0.1", ...(opts.extraArgs ?? [])];
   const child = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, FLOTILLA_LOG_LEVEL: process.env["FLOTILLA_LOG_LEVEL"] ?? "warn" },

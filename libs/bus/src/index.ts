@@ -11,3 +11,5 @@ export { NodeChannel, allNodesSubject, nodeFromToken, nodeOfSubject, nodeSubject
 export type { NodeHeartbeat } from "./node-subjects.ts";
 export { STREAM_CHUNK_TIMEOUT_MS, STREAM_KEEPALIVE_MS } from "./node-streams.ts";
 export type { ExecInput, ExecRequest, LogsRequest, StreamAck, StreamChunk, StreamChunkReply } from "./node-streams.ts";
+export { EventRecorder } from "./events.ts";
+export type { InvolvedObject } from "./events.ts";

@@ -1,5 +1,4 @@
 export { NodeController } from "./node/controller.ts";
 export type { NodeControllerOptions } from "./node/controller.ts";
-export { EventRecorder } from "./events.ts";
 export { startControllerManager } from "./run.ts";
 export type { ControllerManager, ControllerManagerOptions } from "./run.ts";

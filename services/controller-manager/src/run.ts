@@ -3,10 +3,9 @@
  * the controllers issue). One process-level entry, `run`-style: given a NATS
  * connection and a logger, start, and stop on request.
  */
-import { ApiClient } from "@flotilla/bus";
+import { ApiClient, EventRecorder } from "@flotilla/bus";
 import type { Logger } from "@flotilla/log";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { EventRecorder } from "./events.ts";
 import { NodeController, type NodeControllerOptions } from "./node/controller.ts";
 
 export interface ControllerManagerOptions {

@@ -9,7 +9,7 @@
  * FailedScheduling event, and are retried (with backoff) when nodes or pods change.
  */
 import type { NodeObject, PodObject } from "@flotilla/api";
-import type { ApiClient } from "@flotilla/bus";
+import { EventRecorder, type ApiClient } from "@flotilla/bus";
 import { Informer, keyOf } from "@flotilla/informer";
 import type { Logger } from "@flotilla/log";
 import { addPod, newNodeInfo, removePod, schedule, type NodeInfo } from "./algorithm/index.ts";
@@ -35,6 +35,7 @@ function finished(p: PodObject): boolean {
 
 export class Scheduler {
   private readonly client: ApiClient;
+  private readonly events: EventRecorder;
   private readonly log: Logger;
   private readonly name: string;
   private readonly maxInFlight: number;
@@ -55,6 +56,7 @@ export class Scheduler {
 
   constructor(client: ApiClient, log: Logger, opts: SchedulerOptions = {}) {
     this.client = client;
+    this.events = new EventRecorder(client, "default-scheduler", log);
     this.log = log;
     this.name = opts.schedulerName ?? "default-scheduler";
     this.maxInFlight = opts.maxBindsInFlight ?? 256;
@@ -213,21 +215,7 @@ export class Scheduler {
     this.client
       .patch("pods", m.namespace, m.name ?? "", "application/strategic-merge-patch+json", { status: { conditions: [condition] } }, { fieldManager: MANAGER, subresource: "status" })
       .catch((err: unknown) => this.log.debug({ err: (err as Error).message }, "could not report the pod unschedulable"));
-    const event = {
-      apiVersion: "v1",
-      kind: "Event",
-      metadata: { generateName: `${m.name ?? "pod"}.`, namespace: m.namespace ?? "default" },
-      involvedObject: { kind: "Pod", apiVersion: "v1", name: m.name, namespace: m.namespace, uid },
-      reason: "FailedScheduling",
-      message,
-      type: "Warning",
-      source: { component: "default-scheduler" },
-      firstTimestamp: now,
-      lastTimestamp: now,
-      count: 1,
-      reportingComponent: "default-scheduler",
-    };
-    this.client.create("events", m.namespace ?? "default", event as never).catch(() => undefined);
+    this.events.record({ kind: "Pod", name: m.name ?? "", namespace: m.namespace ?? "default", uid }, "Warning", "FailedScheduling", message);
     this.log.info({ pod: `${m.namespace}/${m.name}`, message }, "pod is unschedulable");
   }
 }

@@ -30,6 +30,7 @@ import { mapStoreError } from "./store-errors.ts";
 import type { ServiceAllocator } from "./allocators.ts";
 import { decodeContinue, encodeContinue, parseResourceVersion } from "./list-options.ts";
 import { admitRuntimeClass } from "./runtime-class.ts";
+import { admitDefaultTolerations } from "./default-tolerations.ts";
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -210,7 +211,10 @@ export class ApiService {
     const warnings = admitted.warnings;
     await this.admitNamespace(info, namespace, admitted.object.metadata.name ?? admitted.object.metadata.generateName ?? "");
     const prepared = prepareForCreate(info, admitted.object, namespace, this.now());
-    if (info.resource === "pods" && info.group === "") await admitRuntimeClass(this, prepared);
+    if (info.resource === "pods" && info.group === "") {
+      await admitRuntimeClass(this, prepared);
+      admitDefaultTolerations(prepared);
+    }
     const object = recordManager ? this.track(info, undefined, prepared, opts) : prepared;
     this.validate(info, object);
     await this.beforeWrite(info, undefined, object, opts.dryRun === true);

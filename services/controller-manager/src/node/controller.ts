@@ -6,11 +6,10 @@
  * Ready again lose their taints. It also gives each node a podCIDR.
  */
 import { NotFoundError, type NodeObject, type PodObject } from "@flotilla/api";
-import { allNodesSubject, decode, NodeChannel, nodeOfSubject, type ApiClient, type NodeHeartbeat } from "@flotilla/bus";
+import { allNodesSubject, decode, NodeChannel, nodeOfSubject, type ApiClient, type EventRecorder, type NodeHeartbeat } from "@flotilla/bus";
 import { Informer } from "@flotilla/informer";
 import type { Logger } from "@flotilla/log";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import type { EventRecorder } from "../events.ts";
 import { CidrAllocator, DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_MASK_SIZE } from "./cidr.ts";
 import { evictions, NODE_LIFECYCLE_DEFAULTS, nodeStatusUpdate, podsToMarkNotReady, taintUpdate, type NodeLifecycleConfig } from "./lifecycle.ts";
 

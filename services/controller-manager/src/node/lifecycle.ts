@@ -141,7 +141,10 @@ export function taintUpdate(node: NodeObject, nowMs: number): NodeObject | undef
   const current = node.spec?.taints ?? [];
   const hasReady = condition(node, "Ready") !== undefined;
   const wanted = wantedTaintKey(node);
-  const now = rfc3339(nowMs);
+  // Milliseconds kept when there are any (RFC 3339 allows them; Kubernetes clients parse
+  // them): eviction deadlines count from timeAdded, and whole seconds would move them up
+  // to a second early.
+  const now = nowMs % 1000 === 0 ? rfc3339(nowMs) : new Date(nowMs).toISOString();
   let changed = false;
   const next: Taint[] = [];
   for (const t of current) {

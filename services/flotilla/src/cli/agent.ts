@@ -96,6 +96,7 @@ interface AgentFlags {
   nodeLabel: string[];
   hollowNodes: string;
   logLevel: string;
+  crashLoopBackoffBaseMs?: string;
 }
 
 export function agentCommand(): Command {
@@ -108,6 +109,7 @@ export function agentCommand(): Command {
     .addOption(new Option("--node-ip <addr>", "the node's address (default: first non-loopback IPv4)").env("FLOTILLA_NODE_IP"))
     .addOption(new Option("--runtime <name...>", "container runtimes, the first is the default").default(["process"]))
     .addOption(new Option("--node-label <key=value...>", "extra Node labels").default([]))
+    .addOption(new Option("--crash-loop-backoff-base-ms <ms>", "first CrashLoopBackOff delay; doubles per restart up to 5 min").env("FLOTILLA_CRASH_LOOP_BACKOFF_BASE_MS"))
     .addOption(new Option("--hollow-nodes <n>", "run N hollow kubelets (scale tests) named <node-name>-<i>").default("0"))
     .addOption(new Option("--log-level <level>", "trace, debug, info, warn, error").env("FLOTILLA_LOG_LEVEL").default("info"))
     .action(async (_o: AgentFlags, c: Command) => {
@@ -122,6 +124,7 @@ export function agentCommand(): Command {
         labels: parseLabels(f.nodeLabel),
         logLevel: f.logLevel,
         hollowNodes: Number(f.hollowNodes) || 0,
+        crashLoopBackoffBaseMs: f.crashLoopBackoffBaseMs ? Number(f.crashLoopBackoffBaseMs) : undefined,
       });
       const ac = new AbortController();
       for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => ac.abort());

@@ -28,7 +28,10 @@ interface ServerFlags {
   serviceCidr: string;
   logLevel: string;
   disableAgent?: boolean;
+  disableScheduler?: boolean;
+  disableControllerManager?: boolean;
   nodeName?: string;
+  nodeIp?: string;
   runtime: string[];
   nodeLabel: string[];
   nodeGracePeriodMs: string;
@@ -60,7 +63,10 @@ export function serverCommand(): Command {
     .addOption(new Option("--node-grace-period-ms <ms>", "silence after which a node is NotReady (heartbeats come every 1 s)").env("FLOTILLA_NODE_GRACE_PERIOD_MS").default("2500"))
     .addOption(new Option("--pod-eviction-timeout-ms <ms>", "cap on how long pods stay on an unreachable node (default: their tolerations, 300 s)").env("FLOTILLA_POD_EVICTION_TIMEOUT_MS"))
     .addOption(new Option("--disable-agent", "do not run a node (kubelet) on this master").env("FLOTILLA_DISABLE_AGENT"))
+    .addOption(new Option("--disable-scheduler", "do not run the scheduler on this master").env("FLOTILLA_DISABLE_SCHEDULER"))
+    .addOption(new Option("--disable-controller-manager", "do not run the controller-manager on this master").env("FLOTILLA_DISABLE_CONTROLLER_MANAGER"))
     .addOption(new Option("--node-name <name>", "name of this master's node (default: the host name)").env("FLOTILLA_NODE_NAME"))
+    .addOption(new Option("--node-ip <addr>", "address of this master's node (default: first non-loopback IPv4)").env("FLOTILLA_NODE_IP"))
     .addOption(new Option("--runtime <name...>", "container runtimes of this master's node").default(["process"]))
     .addOption(new Option("--node-label <key=value...>", "extra labels of this master's node").default([]))
     .action(async (_opts: ServerFlags, c: Command) => {
@@ -86,18 +92,21 @@ async function runServer(f: ServerFlags): Promise<void> {
     version: FLOTILLA_VERSION,
   });
   const api = await startApiServer(cfg, { nc, log: createLogger("apiserver", { level: f.logLevel }) });
-  const cmNc = await connectBus({ servers: url, name: "flotilla-controller-manager" });
-  const cm = await startControllerManager(cmNc, createLogger("controller-manager", { level: f.logLevel }), {
-    node: { gracePeriodMs: int("node-grace-period-ms", f.nodeGracePeriodMs), clusterCidr: f.clusterCidr, ...(f.podEvictionTimeoutMs ? { podEvictionTimeoutMs: int("pod-eviction-timeout-ms", f.podEvictionTimeoutMs) } : {}) },
-  });
-  const schedNc = await connectBus({ servers: url, name: "flotilla-scheduler" });
-  const scheduler = await startScheduler(schedNc, createLogger("scheduler", { level: f.logLevel }));
+  const cmNc = f.disableControllerManager ? undefined : await connectBus({ servers: url, name: "flotilla-controller-manager" });
+  const cm =
+    cmNc &&
+    (await startControllerManager(cmNc, createLogger("controller-manager", { level: f.logLevel }), {
+      node: { gracePeriodMs: int("node-grace-period-ms", f.nodeGracePeriodMs), clusterCidr: f.clusterCidr, ...(f.podEvictionTimeoutMs ? { podEvictionTimeoutMs: int("pod-eviction-timeout-ms", f.podEvictionTimeoutMs) } : {}) },
+    }));
+  const schedNc = f.disableScheduler ? undefined : await connectBus({ servers: url, name: "flotilla-scheduler" });
+  const scheduler = schedNc && (await startScheduler(schedNc, createLogger("scheduler", { level: f.logLevel })));
   const agent = f.disableAgent
     ? undefined
     : await startAgent({
         natsUrls: [url],
         dataDir: join(f.dataDir, "agent"),
         nodeName: f.nodeName,
+        nodeIp: f.nodeIp,
         runtimes: f.runtime.flatMap((r) => r.split(",")) as RuntimeName[],
         labels: parseLabels(f.nodeLabel),
         logLevel: f.logLevel,
@@ -110,10 +119,10 @@ async function runServer(f: ServerFlags): Promise<void> {
   await new Promise<void>((r) => ac.signal.addEventListener("abort", () => r()));
   log.info("stopping");
   await agent?.stop();
-  scheduler.stop();
-  cm.stop();
-  await schedNc.drain();
-  await cmNc.drain();
+  scheduler?.stop();
+  cm?.stop();
+  await schedNc?.drain();
+  await cmNc?.drain();
   await api.stop();
   await nc.drain();
   await nats?.stop();

@@ -4,8 +4,7 @@
  * de-duplication with counts come with the events work of the controllers issue.)
  */
 import { randomBytes } from "node:crypto";
-import type { ApiClient } from "@flotilla/bus";
-import type { Logger } from "@flotilla/log";
+import type { ApiClient } from "./client.ts";
 
 export interface InvolvedObject {
   kind: string;
@@ -18,10 +17,10 @@ export interface InvolvedObject {
 export class EventRecorder {
   private readonly client: ApiClient;
   private readonly component: string;
-  private readonly log: Logger;
+  private readonly log: { debug(obj: object, msg?: string): void };
   private readonly host: string;
 
-  constructor(client: ApiClient, component: string, log: Logger, host = "") {
+  constructor(client: ApiClient, component: string, log: { debug(obj: object, msg?: string): void }, host = "") {
     this.client = client;
     this.component = component;
     this.log = log;

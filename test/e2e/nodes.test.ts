@@ -1,0 +1,148 @@
+/**
+ * Nodes, end to end with the real kubectl: three `flotilla agent` processes join a
+ * `flotilla server` (without its own node); pods on the process runtime run, log, exec,
+ * crash-loop; the scheduler honours nodeSelector and resources; a node killed with -9
+ * goes NotReady within 3 s, its pods are evicted after their (capped) toleration, and
+ * when it returns nothing runs twice.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFlotillaAgent, type FlotillaAgent } from "../support/agent.ts";
+import { KUBECTL, kubectl, kubectlOk, startFlotillaServer, type FlotillaServer } from "../support/flotilla.ts";
+
+const MARK = `flotilla-e2e-${randomBytes(4).toString("hex")}`;
+let server: FlotillaServer;
+const agents = new Map<string, FlotillaAgent>();
+
+/** A process-runtime pod whose processes carry MARK in their command line, so the test can find (and clean) them. */
+function pod(name: string, script: string, extra: Record<string, unknown> = {}, containerExtra: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name },
+    spec: { runtimeClassName: "process", terminationGracePeriodSeconds: 2, containers: [{ name: "main", image: "none", command: ["sh", "-c", script, `${MARK}-${name}`], ...containerExtra }], ...extra },
+  });
+}
+
+function processesOf(name: string): number {
+  const r = spawnSync("pgrep", ["-f", `${MARK}-${name}`], { encoding: "utf8" });
+  return r.stdout.split("\n").filter(Boolean).length;
+}
+
+async function until<T>(what: string, fn: () => T | undefined, timeoutMs = 20_000, stepMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\nserver:\n${server.logs().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
+
+function jsonpath(args: string[], path: string): string {
+  return kubectl(server, [...args, "-o", `jsonpath=${path}`]).stdout;
+}
+
+beforeAll(async () => {
+  server = await startFlotillaServer({ extraArgs: ["--disable-agent", "--pod-eviction-timeout-ms", "2000"] });
+  for (const [name, extra] of [
+    ["node-1", []],
+    ["node-2", ["--node-label", "disk=ssd"]],
+    ["node-3", ["--crash-loop-backoff-base-ms", "3000"]],
+  ] as const) {
+    agents.set(name, startFlotillaAgent({ natsUrl: server.natsUrl, nodeName: name, extraArgs: [...extra] }));
+  }
+  await until("three Ready nodes", () => (jsonpath(["get", "nodes"], "{.items[*].status.conditions[?(@.type=='Ready')].status}") === "True True True" ? true : undefined), 30_000);
+});
+
+afterAll(async () => {
+  kubectl(server, ["delete", "pods", "--all", "--wait=false"]);
+  for (const a of agents.values()) {
+    await a.stop();
+    a.cleanup();
+  }
+  spawnSync("pkill", ["-9", "-f", MARK]);
+  await server?.stop();
+});
+
+describe("nodes", () => {
+  it("e2e: every node is Ready with the machine's capacity, a Lease and runtime labels", () => {
+    const wide = kubectlOk(server, ["get", "nodes", "-o", "wide"]);
+    expect(wide).toMatch(/node-1\s+Ready/);
+    expect(wide).toContain("127.0.0.1");
+    const cpu = jsonpath(["get", "node", "node-1"], "{.status.capacity.cpu}");
+    expect(Number(cpu)).toBeGreaterThan(0);
+    expect(jsonpath(["get", "node", "node-2"], "{.metadata.labels.disk}")).toBe("ssd");
+    expect(jsonpath(["get", "node", "node-1"], "{.metadata.labels.runtime\\.flotilla\\.io/process}")).toBe("true");
+    expect(jsonpath(["get", "node", "node-1"], "{.spec.podCIDR}")).toMatch(/^10\.42\.\d+\.0\/24$/);
+    const describe = kubectlOk(server, ["describe", "node", "node-1"]);
+    expect(describe).toMatch(/Ready\s+True/);
+    expect(describe).toContain("HolderIdentity:  node-1");
+    expect(describe).toMatch(/Capacity:[\s\S]*cpu:/);
+  });
+
+  it("e2e: a process pod runs; logs, logs -f, exec and exec -i work; kubectl wait sees it Ready", async () => {
+    kubectlOk(server, ["apply", "-f", "-"], pod("ticker", 'i=0; while true; do echo "tick $i $GREETING"; i=$((i+1)); sleep 0.2; done', {}, { env: [{ name: "GREETING", value: "hello" }] }));
+    kubectlOk(server, ["wait", "--for=condition=Ready", "pod/ticker", "--timeout=30s"]);
+    expect(kubectlOk(server, ["get", "pod", "ticker"])).toMatch(/ticker\s+1\/1\s+Running\s+0/);
+    await until("log lines", () => (kubectlOk(server, ["logs", "ticker"]).includes("tick 2 hello") ? true : undefined));
+    expect(kubectlOk(server, ["logs", "ticker", "--tail=1"]).trim().split("\n")).toHaveLength(1);
+    // logs -f streams lines as they come.
+    const follow = spawn(KUBECTL, ["logs", "-f", "ticker", "--tail=0"], { env: { PATH: process.env["PATH"] ?? "", HOME: `${server.dataDir}/home`, KUBECONFIG: server.kubeconfig } });
+    let streamed = "";
+    follow.stdout.on("data", (b: Buffer) => (streamed += b.toString()));
+    await until("followed lines", () => ((streamed.match(/tick \d+/g) ?? []).length >= 3 ? true : undefined), 15_000);
+    follow.kill();
+    expect(kubectlOk(server, ["exec", "ticker", "--", "sh", "-c", "echo from-exec $GREETING"]).trim()).toBe("from-exec hello");
+    const failed = kubectl(server, ["exec", "ticker", "--", "sh", "-c", "exit 3"]);
+    expect(failed.code).toBe(3);
+    expect(kubectlOk(server, ["exec", "-i", "ticker", "--", "sh"], "echo piped-$GREETING\n").trim()).toBe("piped-hello");
+  });
+
+  it("e2e: a crashing container restarts and shows CrashLoopBackOff", async () => {
+    kubectlOk(server, ["apply", "-f", "-"], pod("crasher", "echo crashing; exit 1", { nodeName: "node-3" }));
+    await until("CrashLoopBackOff", () => (/crasher\s+0\/1\s+CrashLoopBackOff\s+[1-9]/.test(kubectlOk(server, ["get", "pod", "crasher"])) ? true : undefined), 20_000);
+    expect(jsonpath(["get", "pod", "crasher"], "{.status.containerStatuses[0].lastState.terminated.exitCode}")).toBe("1");
+    expect(kubectlOk(server, ["logs", "crasher", "--previous"])).toContain("crashing");
+  });
+
+  it("e2e: nodeSelector places a pod on the matching node; a pod too big for every node stays Pending with the reason", async () => {
+    kubectlOk(server, ["apply", "-f", "-"], pod("on-ssd", "sleep 600", { nodeSelector: { disk: "ssd" } }));
+    await until("on-ssd bound", () => jsonpath(["get", "pod", "on-ssd"], "{.spec.nodeName}") || undefined);
+    expect(jsonpath(["get", "pod", "on-ssd"], "{.spec.nodeName}")).toBe("node-2");
+    kubectlOk(server, ["apply", "-f", "-"], pod("too-big", "sleep 600", {}, { resources: { requests: { cpu: "1000" } } }));
+    await until("FailedScheduling", () => (kubectlOk(server, ["describe", "pod", "too-big"]).includes("FailedScheduling") ? true : undefined));
+    const described = kubectlOk(server, ["describe", "pod", "too-big"]);
+    expect(described).toContain("0/3 nodes are available: 3 Insufficient cpu.");
+    expect(kubectlOk(server, ["get", "pod", "too-big"])).toMatch(/too-big\s+0\/1\s+Pending/);
+  });
+
+  it("e2e: kill -9 of a node: NotReady within 3 s, its pods evicted after their toleration, nothing runs twice when it returns", async () => {
+    kubectlOk(server, ["apply", "-f", "-"], pod("victim", "sleep 600", { nodeName: "node-1" }));
+    kubectlOk(server, ["wait", "--for=condition=Ready", "pod/victim", "--timeout=30s"]);
+    await until("victim's process", () => (processesOf("victim") > 0 ? true : undefined));
+    const node1 = agents.get("node-1")!;
+    await node1.kill9();
+    const killedAt = Date.now();
+    await until("node-1 NotReady", () => (jsonpath(["get", "node", "node-1"], "{.status.conditions[?(@.type=='Ready')].status}") === "Unknown" ? true : undefined), 10_000, 50);
+    const notReadyMs = Date.now() - killedAt;
+    expect(notReadyMs).toBeLessThan(3500);
+    expect(kubectlOk(server, ["get", "nodes"])).toMatch(/node-1\s+NotReady/);
+    expect(jsonpath(["get", "node", "node-1"], "{.spec.taints[*].key}")).toContain("node.kubernetes.io/unreachable");
+    // Evicted after the 2 s cap on its 300 s default toleration: marked for deletion.
+    await until("victim evicted", () => jsonpath(["get", "pod", "victim"], "{.metadata.deletionTimestamp}") || undefined, 15_000);
+    const evictedMs = Date.now() - killedAt;
+    // The 2 s cap runs from the taint: eviction cannot come before NotReady + 2 s.
+    expect(evictedMs).toBeGreaterThanOrEqual(notReadyMs + 1500);
+    process.stdout.write(`kill -9 → NotReady ${notReadyMs} ms, → evicted ${evictedMs} ms\n`);
+    // The machine kept running the container while its agent was dead.
+    expect(processesOf("victim")).toBeGreaterThan(0);
+    const back = startFlotillaAgent({ natsUrl: server.natsUrl, nodeName: "node-1", dataDir: node1.dataDir });
+    agents.set("node-1", back);
+    await until("node-1 Ready again", () => (jsonpath(["get", "node", "node-1"], "{.status.conditions[?(@.type=='Ready')].status}") === "True" ? true : undefined), 20_000);
+    await until("victim gone", () => (kubectl(server, ["get", "pod", "victim"]).code !== 0 ? true : undefined), 20_000);
+    await until("victim's processes stopped", () => (processesOf("victim") === 0 ? true : undefined), 10_000);
+    await until("taints removed", () => (jsonpath(["get", "node", "node-1"], "{.spec.taints}") === "" ? true : undefined), 10_000);
+  });
+});
