@@ -107,6 +107,24 @@ describe("nodes", () => {
     expect(kubectlOk(server, ["logs", "crasher", "--previous"])).toContain("crashing");
   });
 
+  it("e2e: a failing liveness probe restarts the container; a failing readiness probe makes it unready", async () => {
+    // Healthy while /tmp/<name>-alive exists (the pod directory is its working dir).
+    kubectlOk(server, ["apply", "-f", "-"], pod("probed", "touch alive ready; sleep 600", { nodeName: "node-1" }, {
+      livenessProbe: { exec: { command: ["test", "-f", "alive"] }, periodSeconds: 1, failureThreshold: 1 },
+      readinessProbe: { exec: { command: ["test", "-f", "ready"] }, periodSeconds: 1 },
+    }));
+    kubectlOk(server, ["wait", "--for=condition=Ready", "pod/probed", "--timeout=30s"]);
+    kubectlOk(server, ["exec", "probed", "--", "rm", "ready"]);
+    await until("probed unready", () => (/probed\s+0\/1\s+Running\s+0/.test(kubectlOk(server, ["get", "pod", "probed"])) ? true : undefined), 15_000);
+    kubectlOk(server, ["exec", "probed", "--", "rm", "alive"]);
+    await until("probed restarted", () => (Number(jsonpath(["get", "pod", "probed"], "{.status.containerStatuses[0].restartCount}")) >= 1 ? true : undefined), 20_000);
+    // The restarted container recreates both files: Ready again.
+    kubectlOk(server, ["wait", "--for=condition=Ready", "pod/probed", "--timeout=30s"]);
+    const described = kubectlOk(server, ["describe", "pod", "probed"]);
+    expect(described).toContain("Liveness probe failed");
+    expect(described).toContain("failed liveness probe, will be restarted");
+  });
+
   it("e2e: nodeSelector places a pod on the matching node; a pod too big for every node stays Pending with the reason", async () => {
     kubectlOk(server, ["apply", "-f", "-"], pod("on-ssd", "sleep 600", { nodeSelector: { disk: "ssd" } }));
     await until("on-ssd bound", () => jsonpath(["get", "pod", "on-ssd"], "{.spec.nodeName}") || undefined);

@@ -5,7 +5,7 @@
  * that no longer exist are removed.
  */
 import { NotFoundError, type KubeObject, type PodObject } from "@flotilla/api";
-import type { ApiClient } from "@flotilla/bus";
+import { EventRecorder, type ApiClient } from "@flotilla/bus";
 import { Informer } from "@flotilla/informer";
 import type { Logger } from "@flotilla/log";
 import type { KubeletConfig } from "./config.ts";
@@ -25,12 +25,15 @@ export class PodManager {
   private informer: Informer<PodObject> | undefined;
   readonly api: PodApi;
   readonly env: EnvSources;
+  /** None for hollow nodes: a thousand of them would flood the API with Started events. */
+  private readonly events: EventRecorder | undefined;
 
   constructor(deps: { client: ApiClient; log: Logger; runtimes: ReadonlyMap<RuntimeName, Runtime> }, cfg: KubeletConfig) {
     this.client = deps.client;
     this.log = deps.log;
     this.runtimes = deps.runtimes;
     this.cfg = cfg;
+    this.events = cfg.hollow ? undefined : new EventRecorder(deps.client, "kubelet", deps.log, cfg.nodeName);
     this.api = {
       writeStatus: async (pod, status) => {
         const m = pod.metadata ?? {};
@@ -119,6 +122,7 @@ export class PodManager {
         hostIp: this.cfg.nodeIp,
         backoff: { baseMs: this.cfg.crashLoopBackoffBaseMs, maxMs: this.cfg.crashLoopBackoffMaxMs },
         log: this.log,
+        events: this.events,
         onDone: (u) => this.workers.delete(u),
       },
       this.adopted.get(uid) ?? [],

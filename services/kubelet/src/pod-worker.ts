@@ -12,6 +12,8 @@ import type { Logger } from "@flotilla/log";
 import { restartDelayMs, type BackoffConfig } from "./backoff.ts";
 import { ContainerConfigError, resolveEnv, type EnvSources } from "./env.ts";
 import { podStatus, type ContainerView } from "./pod-status.ts";
+import { PodHealth } from "./pod-health.ts";
+import type { EventRecorder } from "@flotilla/bus";
 import type { PodRef, Runtime, RuntimeContainer } from "./runtime/types.ts";
 
 type PodStatus = NonNullable<PodObject["status"]>;
@@ -33,8 +35,7 @@ export interface PodWorkerDeps {
   log: Logger;
   /** Called when the pod is gone from this node (deleted and cleaned up). */
   onDone(uid: string): void;
-  /** Whether the container passes its readiness probe (true when it has none). */
-  ready?(uid: string, container: string): boolean;
+  events?: EventRecorder | undefined;
 }
 
 interface ContainerRecord {
@@ -59,6 +60,7 @@ export class PodWorker {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private terminating = false;
+  private readonly health: PodHealth;
 
   constructor(pod: PodObject, deps: PodWorkerDeps, adopted: readonly RuntimeContainer[]) {
     this.pod = pod;
@@ -67,6 +69,13 @@ export class PodWorker {
     this.ref = { uid: m.uid ?? "", namespace: m.namespace ?? "default", name: m.name ?? "" };
     for (const c of [...adopted].sort((a, b) => a.attempt - b.attempt)) this.record(c.containerName).attempts.push(c);
     if (adopted.length > 0) this.sandboxIp = deps.hostIp;
+    this.health = new PodHealth(this.ref, {
+      runtime: deps.runtime,
+      log: deps.log,
+      events: deps.events,
+      changed: () => this.kick(),
+      graceMs: () => (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000,
+    });
   }
 
   update(pod: PodObject): void {
@@ -78,6 +87,7 @@ export class PodWorker {
     const rec = this.record(c.containerName);
     const i = rec.attempts.findIndex((a) => a.id === c.id);
     if (i >= 0) rec.attempts[i] = c;
+    if (i === rec.attempts.length - 1) this.health.detach(c.containerName);
     this.kick();
   }
 
@@ -101,6 +111,7 @@ export class PodWorker {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.health.stopAll();
   }
 
   /** Request a sync soon; coalesces with one already running. */
@@ -169,6 +180,7 @@ export class PodWorker {
     const cur = rec.attempts.at(-1);
     if (cur?.status.state === "running" || cur?.status.state === "created") {
       rec.waiting = undefined;
+      if (cur.status.state === "running") this.health.attach(c, cur, this.sandboxIp ?? this.deps.hostIp);
       return;
     }
     let attempt = 0;
@@ -183,7 +195,10 @@ export class PodWorker {
         const ranMs = Date.parse(cur.status.finishedAt) - Date.parse(cur.status.startedAt);
         const delay = restartDelayMs(attempt, ranMs, this.deps.backoff);
         rec.notBeforeMs = Date.now() + delay;
-        if (delay > 0) rec.waiting = { reason: "CrashLoopBackOff", message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${c.name} pod=${this.ref.name}_${this.ref.namespace}(${this.ref.uid})` };
+        if (delay > 0) {
+          rec.waiting = { reason: "CrashLoopBackOff", message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${c.name} pod=${this.ref.name}_${this.ref.namespace}(${this.ref.uid})` };
+          this.deps.events?.record({ kind: "Pod", name: this.ref.name, namespace: this.ref.namespace, uid: this.ref.uid }, "Warning", "BackOff", "Back-off restarting failed container");
+        }
       }
     }
     if (Date.now() < rec.notBeforeMs) return this.wakeAt(rec.notBeforeMs);
@@ -218,6 +233,9 @@ export class PodWorker {
       rec.attempts = [...rec.attempts.slice(-1), started];
       rec.waiting = undefined;
       rec.notBeforeMs = 0;
+      const involved = { kind: "Pod", name: this.ref.name, namespace: this.ref.namespace, uid: this.ref.uid };
+      this.deps.events?.record(involved, "Normal", "Started", `Started container ${c.name}`);
+      if (started.status.state === "running") this.health.attach(c, started, this.sandboxIp ?? this.deps.hostIp);
     } catch (err) {
       rec.waiting = { reason: "CreateContainerError", message: (err as Error).message };
       rec.notBeforeMs = Date.now() + RETRY_MS;
@@ -237,8 +255,8 @@ export class PodWorker {
       previous: attempts.at(-2),
       restartCount: current?.attempt ?? 0,
       waiting: rec?.waiting,
-      ready: running && (this.deps.ready?.(this.ref.uid, c.name) ?? true),
-      started: running,
+      ready: running && this.health.ready(c.name),
+      started: running && this.health.started(c.name),
     };
   }
 
