@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 /** /proc/<pid>/stat counts in clock ticks; 100 per second on every Linux we run. */
 const TICKS_PER_SECOND = 100;
 
-function procCpuMs(pid: number): number {
+export function procCpuMs(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // Fields after the command name (which may hold spaces) start at state (field 3).

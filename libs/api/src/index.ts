@@ -39,6 +39,7 @@ export {
   MAX_UPDATE_MANAGERS,
   ANCIENT_CHANGES_MANAGER,
   BEFORE_FIRST_APPLY_MANAGER,
+  cloneJson,
 } from "./patch/index.ts";
 export type { JsonPatchOperation, FieldPatchMeta, GroupKind, ListShape, PatchStrategy, FieldConflict, ServerSideApplyOptions, ServerSideApplyResult, RecordUpdateOptions } from "./patch/index.ts";
 export {

@@ -4,6 +4,7 @@ import { Command } from "commander";
 import { downCommand, upCommand } from "./cli/up.ts";
 import { serverCommand } from "./cli/server.ts";
 import { agentCommand } from "./cli/agent.ts";
+import { controllerManagerCommand, schedulerCommand } from "./cli/actors.ts";
 import { versionCommand } from "./cli/version.ts";
 import { FLOTILLA_VERSION } from "./version.ts";
 
@@ -12,6 +13,8 @@ const program = new Command("flotilla")
   .version(FLOTILLA_VERSION, "-v, --version")
   .addCommand(serverCommand())
   .addCommand(agentCommand())
+  .addCommand(schedulerCommand())
+  .addCommand(controllerManagerCommand())
   .addCommand(upCommand())
   .addCommand(downCommand())
   .addCommand(versionCommand());

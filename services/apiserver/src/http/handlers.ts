@@ -3,7 +3,7 @@
  * (query parameters, bodies, status codes) and the transport-free ApiService.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { BadRequestError, MethodNotAllowedError, NotFoundError, groupVersion, resourceInfo, type ResourceInfo } from "@flotilla/api";
+import { BadRequestError, MethodNotAllowedError, NotFoundError, groupVersion, resourceInfo, type ResourceInfo, cloneJson } from "@flotilla/api";
 import type { ApiService, WriteOptions } from "../registry/service.ts";
 import { deleteObject, type DeleteOptions } from "../registry/deletion.ts";
 import { parsePatchType, patchedRaw, patchObject, type PatchOptions } from "../registry/patching.ts";
@@ -131,7 +131,7 @@ async function handleScale(ctx: HandlerContext, info: ResourceInfo): Promise<voi
     (current) => {
       const next = patchType ? patchedRaw(patchType, toScale(current), input, { group: "autoscaling", kind: "Scale" }) : input;
       const replicas = replicasFromScale(info, next);
-      const out = structuredClone(current);
+      const out = cloneJson(current);
       (out["spec"] as Record<string, unknown>)["replicas"] = replicas;
       const m = out.metadata;
       if (m.generation !== undefined && replicas !== (current["spec"] as { replicas?: number }).replicas) m.generation++;

@@ -4,7 +4,7 @@
  * garbage collector acts on the `orphan` / `foregroundDeletion` finalizers), graceful
  * pod termination (a pod on a node is marked and its kubelet finishes the deletion).
  */
-import { BadRequestError, ConflictError, NotFoundError, type KubeObject, type ResourceInfo } from "@flotilla/api";
+import { BadRequestError, ConflictError, NotFoundError, type KubeObject, type ResourceInfo, cloneJson } from "@flotilla/api";
 import { MAX_UPDATE_ATTEMPTS, withRevision, type ApiService } from "./service.ts";
 import { mapStoreError } from "./store-errors.ts";
 import { nowTimestamp } from "./strategy.ts";
@@ -84,7 +84,7 @@ export async function deleteObject(svc: ApiService, info: ResourceInfo, namespac
     const current = await svc.get(info, namespace, name);
     checkPreconditions(info, current, opts.preconditions);
     const revision = Number(current.metadata.resourceVersion);
-    const marked = markForDeletion(info, structuredClone(current), opts, new Date());
+    const marked = markForDeletion(info, cloneJson(current), opts, new Date());
     if (opts.dryRun) return { object: marked ?? current, deleted: marked === undefined };
     try {
       if (marked === undefined) {

@@ -21,6 +21,7 @@ import {
   type KubeObject,
   type ObjectRef,
   type ResourceInfo,
+  cloneJson,
 } from "@flotilla/api";
 import { objectKey, type Store } from "@flotilla/store";
 import type { CacheWatch, WatchCache, WatchSink } from "../storage/watch-cache.ts";
@@ -248,7 +249,7 @@ export class ApiService {
       if (!current || attempt > 0) current = await this.get(info, namespace, name);
       const revision = Number(current.metadata.resourceVersion);
       if (opts.expectedRevision !== undefined && opts.expectedRevision !== revision) throw new ConflictError(ref);
-      const next = await tryUpdate(structuredClone(current));
+      const next = await tryUpdate(cloneJson(current));
       if (sameObject(current, next) || opts.dryRun) return opts.dryRun ? next : current;
       try {
         const { revision: rev, deleted } = await this.finishUpdate(key, next, revision);
@@ -299,7 +300,7 @@ export class ApiService {
       namespace,
       name,
       // The body was decoded above (a bad body is a 400 before any read); each attempt gets its own copy.
-      async (current) => (await this.admitUpdate(info, current, structuredClone(object), opts, true, true)).object,
+      async (current) => (await this.admitUpdate(info, current, cloneJson(object), opts, true, true)).object,
       rv === undefined ? { dryRun: opts.dryRun === true } : { dryRun: opts.dryRun === true, expectedRevision: rv },
     );
     return { object: updated, warnings };

@@ -5,7 +5,7 @@
  */
 import { randomUUID, randomInt } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
-import { BadRequestError, type KubeObject, type ResourceInfo } from "@flotilla/api";
+import { BadRequestError, type KubeObject, type ResourceInfo, cloneJson } from "@flotilla/api";
 
 // Every write stamps one or two timestamps; the string changes once a second.
 let stampSecond = NaN;
@@ -124,7 +124,7 @@ export function prepareForCreate(info: ResourceInfo, obj: KubeObject, namespace:
 export function prepareForUpdate(info: ResourceInfo, old: KubeObject, next: KubeObject, subresource?: "status"): KubeObject {
   let out: KubeObject;
   if (subresource === "status") {
-    out = { ...structuredClone(old), status: next["status"] };
+    out = { ...cloneJson(old), status: next["status"] };
     // Labels and annotations may be written along with status (kubelets do); identity may not.
     out.metadata = { ...out.metadata, labels: next.metadata.labels ?? old.metadata.labels, annotations: next.metadata.annotations ?? old.metadata.annotations };
     if (out.metadata.labels === undefined) delete out.metadata.labels;

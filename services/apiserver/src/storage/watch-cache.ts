@@ -11,6 +11,7 @@ import { GoneError, TimeoutError, WatchEventType, type KubeObject } from "@floti
 import type { Logger } from "@flotilla/log";
 import { parseKey, prefixFor, StoreGoneError, type Store, type StoreEntry, type StoreEvent, type StoreWatch } from "@flotilla/store";
 import { Ring } from "./ring.ts";
+import { INDEXED_FIELDS, WatcherSet } from "./watcher-index.ts";
 import { matchesFilter, type ObjectFilter } from "./selectors.ts";
 import { objectJson } from "./encoded.ts";
 
@@ -80,7 +81,7 @@ interface ResourceState {
   history: Ring<CacheEvent>;
   /** Every change with revision > this is in `history`. */
   oldestReplayable: number;
-  watchers: Set<Watcher>;
+  watchers: WatcherSet<Watcher>;
 }
 
 /** A copy of the stored object's top level with its resourceVersion; what is below is shared, never mutated. */
@@ -136,7 +137,7 @@ export class WatchCache {
   private state(resource: string): ResourceState {
     let s = this.resources.get(resource);
     if (!s) {
-      s = { objects: new Map(), sorted: undefined, history: new Ring(this.historyPerResource), oldestReplayable: this.baseRevision, watchers: new Set() };
+      s = { objects: new Map(), sorted: undefined, history: new Ring(this.historyPerResource), oldestReplayable: this.baseRevision, watchers: new WatcherSet<Watcher>(INDEXED_FIELDS[resource]) };
       this.resources.set(resource, s);
     }
     return s;
@@ -217,7 +218,7 @@ export class WatchCache {
     if (ce) {
       const dropped = s.history.push(ce);
       if (dropped) s.oldestReplayable = dropped.revision;
-      for (const w of s.watchers) this.deliver(w, ce);
+      for (const w of s.watchers.candidates(ce.object, ce.previous)) this.deliver(w, ce);
     }
     this.wakeWaiters();
   }

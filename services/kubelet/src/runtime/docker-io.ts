@@ -28,6 +28,8 @@ import type { ExecOptions, ExecSession, LogOptions } from "./types.ts";
 /** First and last interval when polling exec inspect for an exit code the daemon has not set yet. */
 const EXEC_POLL_MIN_MS = 20;
 const EXEC_POLL_MAX_MS = 1000;
+/** How long kill() waits for a just-started exec to get a pid before cutting its connection instead. */
+const KILL_PID_WAIT_MS = 2000;
 
 /** The container's logs shaped by `opts`; see the module comment. */
 export async function openDockerLogs(client: DockerClient, dockerId: string, tty: boolean, opts: LogOptions, closed: AbortSignal): Promise<Readable> {
@@ -152,11 +154,15 @@ async function waitExecExit(client: DockerClient, execId: string, closed: AbortS
 
 async function killExec(client: DockerClient, execId: string, socket: Duplex, log: DockerRuntimeLog): Promise<void> {
   try {
-    const info = await client.execInspect(execId);
-    if (!info.Running) return;
-    if (info.Pid > 0) {
-      process.kill(info.Pid, "SIGKILL");
-      return;
+    // Right after exec start the daemon may not have spawned the command yet (no pid).
+    for (let waited = 0; waited < KILL_PID_WAIT_MS; waited += EXEC_POLL_MIN_MS) {
+      const info = await client.execInspect(execId);
+      if (!info.Running && info.ExitCode !== null) return; // already ended
+      if (info.Running && info.Pid > 0) {
+        process.kill(info.Pid, "SIGKILL");
+        return;
+      }
+      await sleep(EXEC_POLL_MIN_MS);
     }
   } catch (err) {
     log.warn({ err: (err as Error).message, execId }, "exec kill: could not signal the process; closing its connection");

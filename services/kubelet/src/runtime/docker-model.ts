@@ -18,6 +18,7 @@ export type DockerRuntimeErrorCode =
   | "AlreadyExists"
   | "NotRunning"
   | "StillRunning"
+  | "CreateFailed"
   | "StartFailed"
   | "StopFailed"
   | "DaemonUnavailable"
@@ -122,7 +123,11 @@ export function statusOf(c: ContainerInspect): ContainerState {
   if (s.Running || s.Status === "running" || s.Status === "paused" || s.Status === "restarting") return { state: "running", startedAt: isoTime(s.StartedAt) };
   if (s.Status === "created") return { state: "created" };
   const reason = s.OOMKilled ? "OOMKilled" : s.ExitCode === 0 ? "Completed" : "Error";
-  return { state: "exited", startedAt: isoTime(s.StartedAt), finishedAt: isoTime(s.FinishedAt), exitCode: s.ExitCode, reason };
+  const finishedAt = isoTime(s.FinishedAt);
+  // Docker stamps StartedAt once its start call completes, which a command that exits at
+  // once can outlast: the process really started no later than it finished.
+  const startedAt = minTime(isoTime(s.StartedAt), finishedAt);
+  return { state: "exited", startedAt, finishedAt, exitCode: s.ExitCode, reason };
 }
 
 /** The pod IP: the sandbox's address on the default bridge ("" when it has none, e.g. network "none"). */
@@ -131,6 +136,10 @@ export function sandboxIp(c: ContainerInspect): string {
   // NetworkSettings.IPAddress is deprecated from API 1.44; Networks.<name> is the lasting place.
   const fromNets = nets.bridge?.IPAddress || Object.values(nets).find((n) => n.IPAddress)?.IPAddress;
   return fromNets || c.NetworkSettings.IPAddress || "";
+}
+
+function minTime(a: string, b: string): string {
+  return Date.parse(b) < Date.parse(a) ? b : a;
 }
 
 /** Docker's RFC 3339 nanosecond times as the millisecond ISO strings the rest of the kubelet uses. */

@@ -13,6 +13,8 @@ import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DockerClient } from "./docker-client.ts";
+import { defaultPullPolicy, parseImageRef } from "./docker-images.ts";
+import { Demuxer } from "./docker-stream.ts";
 import { DockerRuntime, DockerRuntimeError } from "./docker.ts";
 import type { ContainerConfig, PodRef, RuntimeContainer } from "./types.ts";
 
@@ -109,6 +111,40 @@ async function removeTestContainers(): Promise<void> {
   }
 }
 
+describe("docker runtime helpers", () => {
+  it("docker runtime: multiplexed frames are split even when they span chunks", () => {
+    const frame = (stream: number, text: string): Buffer => {
+      const h = Buffer.alloc(8);
+      h[0] = stream;
+      h.writeUInt32BE(Buffer.byteLength(text), 4);
+      return Buffer.concat([h, Buffer.from(text)]);
+    };
+    const got: string[] = [];
+    const d = new Demuxer((s, p) => got.push(`${s}:${p.toString()}`));
+    const all = Buffer.concat([frame(1, "out"), frame(2, "err"), frame(1, "more")]);
+    const cuts = [0, 3, 10, 17, all.length]; // inside a header, inside a payload, across frames
+    for (let i = 1; i < cuts.length; i++) d.push(all.subarray(cuts[i - 1], cuts[i]));
+    expect(got).toEqual(["stdout:out", "stderr:err", "stdout:more"]);
+    expect(d.leftover).toBe(0);
+  });
+
+  it("docker runtime: image references and default pull policies follow Kubernetes", () => {
+    expect(parseImageRef("localhost:5000/app")).toEqual({ repository: "localhost:5000/app", tag: undefined });
+    expect(parseImageRef("app:1.2@sha256:abc")).toEqual({ repository: "app:1.2", tag: "sha256:abc" });
+    expect(parseImageRef("reg.io/a/b:v1")).toEqual({ repository: "reg.io/a/b", tag: "v1" });
+    expect([defaultPullPolicy("app"), defaultPullPolicy("app:latest"), defaultPullPolicy("app:1")]).toEqual(["Always", "Always", "IfNotPresent"]);
+    expect(() => parseImageRef("bad image")).toThrow(DockerRuntimeError);
+  });
+
+  it("docker runtime: a socket nobody answers on is reported clearly", async () => {
+    expect(await DockerRuntime.available("/nonexistent/docker.sock")).toBe(false);
+    await expect(DockerRuntime.create({ socketPath: "/nonexistent/docker.sock" })).rejects.toMatchObject({
+      code: "DaemonUnavailable",
+      message: expect.stringContaining("/nonexistent/docker.sock does not answer") as unknown,
+    });
+  });
+});
+
 if (skipReason) it.skip(`docker runtime: skipped: ${skipReason}`, () => undefined);
 
 describe.skipIf(skipReason !== undefined)("docker runtime", { timeout: 20_000 }, () => {
@@ -136,10 +172,26 @@ describe.skipIf(skipReason !== undefined)("docker runtime", { timeout: 20_000 },
     expect(c).toMatchObject({ containerName: "main", attempt: 0, pod });
     expect(c.id).toMatch(/^docker:\/\/[0-9a-f]{64}$/);
     expect((await nextExit(c.id)).status).toMatchObject({ state: "exited", exitCode: 0, reason: "Completed" });
-    expect(await readAll(await rt.logs(c.id, {}))).toBe("hello from /bin arg0\noops\nbye\n");
-    expect(await readAll(await rt.logs(c.id, { tailLines: 1 }))).toBe("bye\n");
-    expect(await readAll(await rt.logs(c.id, { limitBytes: 5 }))).toBe("hello");
-    expect(await readAll(await rt.logs(c.id, { timestamps: true, tailLines: 1 }))).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z bye\n$/);
+    // Docker copies stdout and stderr in separate goroutines: their relative order is not kept.
+    const lines = (await readAll(await rt.logs(c.id, {}))).split("\n");
+    expect(lines.filter((l) => l !== "oops")).toEqual(["hello from /bin arg0", "bye", ""]);
+    expect(lines).toContain("oops");
+    const abc = await rt.startContainer(pod, config("abc", ["sh", "-c", "echo a; echo b; echo c"]), 0);
+    await nextExit(abc.id);
+    expect(await readAll(await rt.logs(abc.id, { tailLines: 1 }))).toBe("c\n");
+    expect(await readAll(await rt.logs(abc.id, { limitBytes: 3 }))).toBe("a\nb");
+    expect(await readAll(await rt.logs(abc.id, { sinceSeconds: 3600 }))).toBe("a\nb\nc\n");
+    const ts = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d+Z";
+    expect(await readAll(await rt.logs(abc.id, { timestamps: true, tailLines: 2 }))).toMatch(new RegExp(`^${ts} b\\n${ts} c\\n$`));
+
+    // Mounts are binds; readOnly ones refuse writes.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flotilla-mount-"));
+    fs.writeFileSync(path.join(dir, "f"), "from the host\n");
+    const mounts = [{ hostPath: dir, containerPath: "/data", readOnly: true }];
+    const mounted = await rt.startContainer(pod, config("mounted", ["sh", "-c", "cat /data/f; (echo x > /data/g) 2>/dev/null || echo read-only"], { mounts }), 0);
+    await nextExit(mounted.id);
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(await readAll(await rt.logs(mounted.id, {}))).toBe("from the host\nread-only\n");
 
     // A follow streams lines as they come and ends when the container does.
     const slow = await rt.startContainer(pod, config("slow", ["sh", "-c", "echo one; sleep 0.5; echo two"]), 0);
@@ -200,6 +252,16 @@ describe.skipIf(skipReason !== undefined)("docker runtime", { timeout: 20_000 },
     await rt.stopContainer(stubborn.id, 0); // already stopped: a no-op
   });
 
+  it("docker runtime: limits are applied and an out-of-memory kill is reported as OOMKilled", async () => {
+    const pod = podRef("oom");
+    const limits = { memoryBytes: 8 * 1024 * 1024, milliCpu: 250 };
+    const c = await rt.startContainer(pod, config("hog", ["sh", "-c", 'a=x; while true; do a="$a$a"; done'], { limits }), 0);
+    expect((await nextExit(c.id)).status).toMatchObject({ state: "exited", exitCode: 137, reason: "OOMKilled" });
+    const client = new DockerClient();
+    const info = (await client.containerInspect(c.id.slice("docker://".length)).finally(() => client.close())) as unknown as { HostConfig: Record<string, unknown> };
+    expect(info.HostConfig).toMatchObject({ Memory: limits.memoryBytes, MemorySwap: limits.memoryBytes, NanoCpus: 250_000_000 });
+  });
+
   it("docker runtime: a second runtime finds running containers again through their labels", async () => {
     const pod = podRef("adopt");
     const first = await newRuntime();
@@ -238,6 +300,12 @@ describe.skipIf(skipReason !== undefined)("docker runtime", { timeout: 20_000 },
     shell.stdin?.write("stty size; exit 4\n");
     expect(await shell.exit).toBe(4);
     expect(await output).toContain("40 100");
+
+    // A follow of a running container ends when its caller aborts.
+    const ac = new AbortController();
+    const follow = readAll(await rt.logs(c.id, { follow: true, signal: ac.signal }));
+    setTimeout(() => ac.abort(), 200);
+    expect(await follow).toBe("");
 
     const stuck = await rt.exec(c.id, ["sleep", "300"], { stdin: false, tty: false });
     stuck.kill();

@@ -141,7 +141,13 @@ export class DockerRuntime implements Runtime {
     const sandbox = await this.#ensureSandbox(pod);
     await ensureImage(this.#client, config.image, config.imagePullPolicy, this.#log, this.#closing.signal);
     const name = containerName(pod, config.name, attempt);
-    const id = await this.#create(name, createBody(pod, config, attempt, sandbox.Id));
+    let id: string;
+    try {
+      id = await this.#create(name, createBody(pod, config, attempt, sandbox.Id));
+    } catch (err) {
+      if (err instanceof DockerRuntimeError) throw err;
+      throw new DockerRuntimeError("CreateFailed", `container ${config.name} of ${pod.namespace}/${pod.name} could not be created: ${(err as Error).message}`, err);
+    }
     try {
       await this.#client.containerStart(id);
     } catch (err) {
@@ -226,7 +232,13 @@ export class DockerRuntime implements Runtime {
         Labels: labelsFor(pod, "sandbox"),
         HostConfig: { NetworkMode: "bridge", RestartPolicy: { Name: "no" } },
       };
-      const id = await this.#create(sandboxName(pod), body);
+      const id = await this.#create(sandboxName(pod), body).catch(async (err: unknown) => {
+        if (!isNotFound(err)) throw err;
+        // The image was removed since it was checked (image prune): check, build, try again.
+        this.#sandboxImageReady = undefined;
+        await this.#ensureSandboxImage();
+        return this.#create(sandboxName(pod), body);
+      });
       try {
         await this.#client.containerStart(id);
         return await this.#client.containerInspect(id);

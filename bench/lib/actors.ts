@@ -1,0 +1,43 @@
+/** Flotilla commands (agent, scheduler, …) as child processes of a bench, with their CPU and memory. */
+import { spawn, type ChildProcess } from "node:child_process";
+import { join, resolve } from "node:path";
+import { procCpuMs, rssMiB } from "./cpu.ts";
+
+const MAIN = join(resolve(import.meta.dirname, "../.."), "services/flotilla/src/main.ts");
+
+export interface ActorProcess {
+  child: ChildProcess;
+  pid: number;
+  /** CPU time used so far (user + system), ms. */
+  cpuMs(): number;
+  rssMiB(): number;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export function spawnFlotilla(args: string[], nodeArgs: string[] = []): ActorProcess {
+  const child = spawn(process.execPath, [...nodeArgs, MAIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FLOTILLA_LOG_LEVEL: "warn" } });
+  let out = "";
+  const append = (b: Buffer) => (out = (out + b.toString()).slice(-32 * 1024));
+  child.stdout!.on("data", append);
+  child.stderr!.on("data", append);
+  const kill = () => child.kill("SIGKILL");
+  process.once("exit", kill);
+  return {
+    child,
+    pid: child.pid!,
+    cpuMs: () => procCpuMs(child.pid!),
+    rssMiB: () => rssMiB(child.pid!),
+    output: () => out,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        const t = setTimeout(kill, 10_000);
+        await exited;
+        clearTimeout(t);
+      }
+      process.off("exit", kill);
+    },
+  };
+}

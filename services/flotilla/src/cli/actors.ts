@@ -1,0 +1,58 @@
+/**
+ * `flotilla scheduler` and `flotilla controller-manager`: one control-plane actor alone,
+ * joined to a cluster through its NATS servers (`flotilla server` runs both itself).
+ * Useful to run them elsewhere, and to benchmark or restart one without the others.
+ */
+import { Command, Option } from "commander";
+import { connectBus } from "@flotilla/bus";
+import { startControllerManager } from "@flotilla/controller-manager";
+import { createLogger } from "@flotilla/log";
+import { startScheduler } from "@flotilla/scheduler";
+
+interface ActorFlags {
+  server: string[];
+  logLevel: string;
+  nodeGracePeriodMs?: string;
+  podEvictionTimeoutMs?: string;
+  clusterCidr?: string;
+}
+
+async function untilSignal(): Promise<void> {
+  const ac = new AbortController();
+  for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => ac.abort());
+  await new Promise<void>((r) => ac.signal.addEventListener("abort", () => r()));
+}
+
+function common(cmd: Command): Command {
+  return cmd
+    .addOption(new Option("--server <url...>", "NATS URL(s) of the masters").env("FLOTILLA_SERVER").default(["nats://127.0.0.1:4222"]))
+    .addOption(new Option("--log-level <level>", "trace, debug, info, warn, error").env("FLOTILLA_LOG_LEVEL").default("info"));
+}
+
+export function schedulerCommand(): Command {
+  return common(new Command("scheduler").description("run the scheduler alone")).action(async (_o: ActorFlags, c: Command) => {
+    const f = c.opts<ActorFlags>();
+    const nc = await connectBus({ servers: f.server.flatMap((u) => u.split(",")), name: "flotilla-scheduler" });
+    const s = await startScheduler(nc, createLogger("scheduler", { level: f.logLevel }));
+    await untilSignal();
+    s.stop();
+    await nc.drain();
+  });
+}
+
+export function controllerManagerCommand(): Command {
+  return common(new Command("controller-manager").description("run the controller-manager alone"))
+    .addOption(new Option("--node-grace-period-ms <ms>", "silence after which a node is NotReady").default("2500"))
+    .addOption(new Option("--pod-eviction-timeout-ms <ms>", "cap on how long pods stay on an unreachable node"))
+    .addOption(new Option("--cluster-cidr <cidr>", "IPv4 range node podCIDRs come from").default("10.42.0.0/16"))
+    .action(async (_o: ActorFlags, c: Command) => {
+      const f = c.opts<ActorFlags>();
+      const nc = await connectBus({ servers: f.server.flatMap((u) => u.split(",")), name: "flotilla-controller-manager" });
+      const cm = await startControllerManager(nc, createLogger("controller-manager", { level: f.logLevel }), {
+        node: { gracePeriodMs: Number(f.nodeGracePeriodMs), clusterCidr: f.clusterCidr ?? "10.42.0.0/16", ...(f.podEvictionTimeoutMs ? { podEvictionTimeoutMs: Number(f.podEvictionTimeoutMs) } : {}) },
+      });
+      await untilSignal();
+      cm.stop();
+      await nc.drain();
+    });
+}
