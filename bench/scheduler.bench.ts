@@ -1,10 +1,14 @@
 /**
- * Scheduler throughput: N hollow nodes (one `flotilla agent --hollow-nodes N` process),
- * P pods created while no scheduler runs, then `flotilla scheduler` is started and the
- * bench times, from a watch, how fast every pod gets its node. The hollow kubelets then
- * report their pods Running, as real ones would, so the apiserver carries that load too.
+ * Scheduler throughput: N nodes, P pods created while no scheduler runs, then
+ * `flotilla scheduler` is started and the bench times, from a watch, how fast every pod
+ * gets its node. Two variants, one row each:
+ * - `nodes`: Node objects only, as kube-scheduler's scheduler_perf measures (no kubelet
+ *   acts on the pods): the scheduler and the apiserver's bindings;
+ * - `kubelets`: N hollow kubelets (`flotilla agent --hollow-nodes N`) that also report
+ *   each pod Running, so the apiserver carries a status write per pod as in a cluster.
  *
- *   node bench/scheduler.bench.ts [--nodes 1000] [--pods 10000] [--create-concurrency 64] [--cpu-prof <dir>]
+ *   node bench/scheduler.bench.ts [--nodes 1000] [--pods 10000] [--variants nodes,kubelets]
+ *                                 [--create-concurrency 64] [--cpu-prof <dir>]
  *
  * Target (issue): >= 1,000 pods/s on 2 cores (kube-scheduler publishes 100-440 pods/s).
  */
@@ -13,14 +17,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { KubeObject } from "@flotilla/api";
-import { spawnFlotilla } from "./lib/actors.ts";
+import { spawnFlotilla, type ActorProcess } from "./lib/actors.ts";
 import { environmentLine } from "./lib/env.ts";
-import { startBenchServer } from "./lib/server.ts";
+import { startBenchServer, type BenchServer } from "./lib/server.ts";
 import { procCpuMs } from "./lib/cpu.ts";
 import { table, verdict } from "./lib/stats.ts";
 
 const TARGET_PODS_PER_S = 1000;
-const { values: flags } = parseArgs({ options: { nodes: { type: "string", default: "1000" }, pods: { type: "string", default: "10000" }, "create-concurrency": { type: "string", default: "64" }, "cpu-prof": { type: "string" } } });
+const { values: flags } = parseArgs({ options: { nodes: { type: "string", default: "1000" }, pods: { type: "string", default: "10000" }, "create-concurrency": { type: "string", default: "64" }, "cpu-prof": { type: "string" }, variants: { type: "string", default: "nodes,kubelets" } } });
 const profArgs = flags["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${flags["cpu-prof"]}`] : [];
 const nodes = Number(flags.nodes);
 const pods = Number(flags.pods);
@@ -35,22 +39,40 @@ function pod(i: number): KubeObject {
   };
 }
 
-async function main(): Promise<void> {
-  process.stdout.write(`${environmentLine()}\n`);
-  const server = await startBenchServer(flags["cpu-prof"] ? { cpuProfDir: flags["cpu-prof"] } : {});
-  const agent = spawnFlotilla(["agent", "--server", server.natsUrl, "--hollow-nodes", String(nodes), "--node-name", "hollow", "--data-dir", mkdtempSync(join(tmpdir(), "bench-hollow-")), "--log-level", "warn"]);
-  let scheduler: ReturnType<typeof spawnFlotilla> | undefined;
-  try {
-    const t0 = performance.now();
-    for (;;) {
-      const list = await server.client.list("nodes", undefined);
-      const ready = list.items.filter((n) => ((n["status"] as { conditions?: { type: string; status: string }[] })?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True")).length;
-      if (ready >= nodes) break;
-      if (performance.now() - t0 > 180_000) throw new Error(`only ${ready}/${nodes} hollow nodes Ready after 180 s:\n${agent.output()}`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    const nodesReadyS = (performance.now() - t0) / 1000;
+/** Node objects as a kubelet registers them, Ready, without any kubelet behind them. */
+async function createNodes(server: BenchServer, n: number): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        const name = `fake-${next++}`;
+        await server.client.create("nodes", undefined, { apiVersion: "v1", kind: "Node", metadata: { name, labels: { "kubernetes.io/hostname": name } } });
+        const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+        const capacity = { cpu: "4", memory: "16Gi", pods: "110" };
+        await server.client.patch("nodes", undefined, name, "application/merge-patch+json", { status: { capacity, allocatable: capacity, conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", lastHeartbeatTime: now, lastTransitionTime: now }] } }, { subresource: "status" });
+      }
+    }),
+  );
+}
 
+async function waitReady(server: BenchServer, n: number, agent: ActorProcess | undefined): Promise<void> {
+  const t0 = performance.now();
+  for (;;) {
+    const list = await server.client.list("nodes", undefined);
+    const ready = list.items.filter((x) => ((x["status"] as { conditions?: { type: string; status: string }[] })?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True")).length;
+    if (ready >= n) return;
+    if (performance.now() - t0 > 180_000) throw new Error(`only ${ready}/${n} nodes Ready after 180 s:\n${agent?.output() ?? ""}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function run(variant: string): Promise<string[]> {
+  const server = await startBenchServer(flags["cpu-prof"] ? { cpuProfDir: flags["cpu-prof"] } : {});
+  const agent = variant === "kubelets" ? spawnFlotilla(["agent", "--server", server.natsUrl, "--hollow-nodes", String(nodes), "--node-name", "hollow", "--data-dir", mkdtempSync(join(tmpdir(), "bench-hollow-")), "--log-level", "warn"]) : undefined;
+  let scheduler: ActorProcess | undefined;
+  try {
+    if (!agent) await createNodes(server, nodes);
+    await waitReady(server, nodes, agent);
     const c0 = performance.now();
     let next = 0;
     await Promise.all(
@@ -58,7 +80,7 @@ async function main(): Promise<void> {
         while (next < pods) await server.client.create("pods", "default", pod(next++));
       }),
     );
-    const createS = (performance.now() - c0) / 1000;
+    const createRate = pods / ((performance.now() - c0) / 1000);
 
     // Count bindings from a watch that starts before the scheduler does.
     const rv = (await server.client.list("pods", "default", { limit: 1 })).metadata.resourceVersion ?? "";
@@ -81,27 +103,45 @@ async function main(): Promise<void> {
       }
     })();
     const apiCpu0 = procCpuMs(server.apiserverPid);
+    const agentCpu0 = agent?.cpuMs() ?? 0;
     const s0 = performance.now();
     scheduler = spawnFlotilla(["scheduler", "--server", server.natsUrl, "--log-level", "warn"], profArgs);
     await Promise.race([done, new Promise((_, rej) => setTimeout(() => rej(new Error(`only ${bound.size}/${pods} bound after 300 s:\n${scheduler?.output()}`)), 300_000))]);
     watch.stop();
     const totalS = (lastBind - s0) / 1000;
     const steadyS = (lastBind - firstBind) / 1000;
-    const schedCpuS = scheduler.cpuMs() / 1000;
-    const apiCpuS = (procCpuMs(server.apiserverPid) - apiCpu0) / 1000;
     const counts = [...perNode.values()];
-    process.stdout.write(`\nScheduler throughput: ${pods} pods over ${nodes} hollow nodes (Ready after ${nodesReadyS.toFixed(1)} s; pods created in ${createS.toFixed(1)} s = ${(pods / createS).toFixed(0)}/s)\n\n`);
-    process.stdout.write(
-      `${table(
-        ["pods", "nodes", "start→last bind s", "first→last bind s", "pods/s (incl. start)", "pods/s (binding)", "scheduler cpu s", "apiserver cpu s", "pods/node min/max", `>=${TARGET_PODS_PER_S}/s`],
-        [[String(pods), String(nodes), totalS.toFixed(2), steadyS.toFixed(2), (pods / totalS).toFixed(0), (pods / steadyS).toFixed(0), schedCpuS.toFixed(1), apiCpuS.toFixed(1), `${Math.min(...counts)}/${Math.max(...counts)}`, verdict(TARGET_PODS_PER_S, pods / steadyS)]],
-      )}\n`,
-    );
+    return [
+      variant,
+      String(pods),
+      String(nodes),
+      createRate.toFixed(0),
+      totalS.toFixed(2),
+      steadyS.toFixed(2),
+      (pods / totalS).toFixed(0),
+      (pods / steadyS).toFixed(0),
+      (scheduler.cpuMs() / 1000).toFixed(1),
+      ((procCpuMs(server.apiserverPid) - apiCpu0) / 1000).toFixed(1),
+      agent ? ((agent.cpuMs() - agentCpu0) / 1000).toFixed(1) : "-",
+      `${Math.min(...counts)}/${Math.max(...counts)}`,
+      verdict(TARGET_PODS_PER_S, pods / steadyS),
+    ];
   } finally {
     await scheduler?.stop();
-    await agent.stop();
+    await agent?.stop();
     await server.stop();
   }
+}
+
+async function main(): Promise<void> {
+  process.stdout.write(`${environmentLine()}\n`);
+  const rows: string[][] = [];
+  for (const v of flags.variants.split(",")) {
+    if (v !== "nodes" && v !== "kubelets") throw new Error(`--variants: unknown "${v}" (nodes, kubelets)`);
+    rows.push(await run(v));
+  }
+  process.stdout.write(`\nScheduler throughput (s = seconds; cpu = CPU seconds used while scheduling; pods/s over the scheduler's whole run and over first→last binding)\n\n`);
+  process.stdout.write(`${table(["variant", "pods", "nodes", "created/s", "start→last s", "first→last s", "pods/s all", "pods/s binding", "scheduler cpu", "apiserver cpu", "kubelets cpu", "pods/node", `>=${TARGET_PODS_PER_S}/s`], rows)}\n`);
 }
 
 await main();

@@ -47,6 +47,8 @@ export class Scheduler {
   private readonly placed = new Map<string, { node: string; pod: PodObject }>();
   readonly queue = new SchedulingQueue();
   private inFlight = 0;
+  /** Where the next search over the nodes starts (rotates, as kube-scheduler's does). */
+  private nextStart = 0;
   private running = false;
   private stopped = false;
   private readonly lastMessage = new Map<string, string>();
@@ -177,8 +179,9 @@ export class Scheduler {
   private scheduleOne(uid: string): void {
     const pod = this.findPod(uid);
     if (!pod || pod.spec?.nodeName || pod.metadata?.deletionTimestamp || this.placed.has(uid)) return;
-    const result = schedule(pod, this.nodeList());
+    const result = schedule(pod, this.nodeList(), this.nextStart);
     if ("unschedulable" in result) return this.unschedulable(pod, result.message);
+    this.nextStart = result.nextStart;
     this.account(uid, result.node, pod);
     this.inFlight++;
     const m = pod.metadata ?? {};

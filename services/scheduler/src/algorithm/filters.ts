@@ -96,14 +96,7 @@ export const nodeUnschedulable: FilterPlugin = (pod, { node }) => {
  * the not-ready (Ready=False) or unreachable (Unknown or missing) NoSchedule taint, so
  * a pod tolerating that taint, such as a network plugin's DaemonSet, may still land.
  */
-export const nodeReady: FilterPlugin = (pod, { node }) => {
-  let status = "Unknown";
-  for (const c of node.status?.conditions ?? NONE) {
-    if (c.type === "Ready") {
-      status = c.status;
-      break;
-    }
-  }
+export const nodeReady: FilterPlugin = (pod, { readyStatus: status }) => {
   if (status === "True") return FITS;
   const key = status === "False" ? "node.kubernetes.io/not-ready" : "node.kubernetes.io/unreachable";
   return tolerated(pod, { key, effect: "NoSchedule" }) ? FITS : NOT_READY;

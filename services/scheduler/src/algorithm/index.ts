@@ -1,5 +1,5 @@
 /** The scheduler's placement logic: pure functions from a pod and the nodes to a decision. */
-export { schedule, buildNodeInfos, fitErrorMessage, NO_NODES_MESSAGE } from "./schedule.ts";
+export { schedule, buildNodeInfos, feasibleNodesToFind, fitErrorMessage, NO_NODES_MESSAGE } from "./schedule.ts";
 export type { ScheduleResult } from "./schedule.ts";
 export {
   addPod,

@@ -47,6 +47,8 @@ export interface HostPort {
  */
 export interface NodeInfo {
   node: NodeObject;
+  /** The Ready condition's status ("Unknown" when missing), read once per node version. */
+  readyStatus: string;
   /** Pods bound to the node that are not Succeeded or Failed. */
   pods: PodObject[];
   /** Parsed status.allocatable (status.capacity when allocatable is absent). */
@@ -207,6 +209,7 @@ export function hasRequiredAntiAffinity(pod: PodObject): boolean {
 export function newNodeInfo(node: NodeObject, pods: readonly PodObject[] = []): NodeInfo {
   const info: NodeInfo = {
     node,
+    readyStatus: node.status?.conditions?.find((c) => c.type === "Ready")?.status ?? "Unknown",
     pods: [],
     allocatable: nodeAllocatable(node),
     requested: { milliCpu: 0, memory: 0 },

@@ -164,3 +164,14 @@ describe("performance", () => {
     expect(perPod).toBeLessThan(5);
   });
 });
+
+describe("sampling large clusters", () => {
+  it("scheduler: up to 100 nodes every node is looked at; beyond, kube-scheduler's adaptive share", async () => {
+    const { feasibleNodesToFind } = await import("./schedule.ts");
+    expect(feasibleNodesToFind(50)).toBe(50);
+    expect(feasibleNodesToFind(100)).toBe(100);
+    expect(feasibleNodesToFind(1000)).toBe(420);
+    expect(feasibleNodesToFind(5000)).toBe(500);
+    expect(feasibleNodesToFind(200)).toBe(100);
+  });
+});
