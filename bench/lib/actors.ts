@@ -3,7 +3,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { join, resolve } from "node:path";
 import { procCpuMs, rssMiB } from "./cpu.ts";
 
-const MAIN = join(resolve(import.meta.dirname, "../.."), "services/flotilla/src/main.ts");
+const ROOT = resolve(import.meta.dirname, "../..");
+const MAIN = join(ROOT, "services/flotilla/src/main.ts");
+/** The bundled node agent (`make build`): what a node is deployed with. */
+export const AGENT_BUNDLE = join(ROOT, "dist/flotilla-agent.mjs");
 
 export interface ActorProcess {
   child: ChildProcess;
@@ -15,8 +18,8 @@ export interface ActorProcess {
   stop(): Promise<void>;
 }
 
-export function spawnFlotilla(args: string[], nodeArgs: string[] = []): ActorProcess {
-  const child = spawn(process.execPath, [...nodeArgs, MAIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FLOTILLA_LOG_LEVEL: "warn" } });
+export function spawnFlotilla(args: string[], nodeArgs: string[] = [], entry = MAIN): ActorProcess {
+  const child = spawn(process.execPath, [...nodeArgs, entry, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FLOTILLA_LOG_LEVEL: "warn" } });
   let out = "";
   const append = (b: Buffer) => (out = (out + b.toString()).slice(-32 * 1024));
   child.stdout!.on("data", append);

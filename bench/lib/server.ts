@@ -15,8 +15,10 @@ export interface BenchServerOptions {
   cpuProfDir?: string;
   /** More node flags for the server process (e.g. --trace-gc while investigating). */
   nodeArgs?: string[];
-  /** More `flotilla server` flags (a bench that wants the scheduler drops the --disable flags it needs). */
+  /** More `flotilla server` flags. */
   extraArgs?: string[];
+  /** Actors the server runs besides the apiserver. @default [] (the apiserver alone) */
+  actors?: ("agent" | "scheduler" | "controller-manager")[];
 }
 
 export interface BenchServer {
@@ -40,7 +42,9 @@ export interface BenchServer {
 export async function startBenchServer(opts: BenchServerOptions = {}): Promise<BenchServer> {
   const nodeArgs = [...(opts.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`] : []), ...(opts.nodeArgs ?? [])];
   // The apiserver alone: no node, scheduler or controllers acting on the pods the benches create.
-  const srv = await startFlotillaServer({ nodeArgs, extraArgs: ["--log-level", "warn", "--disable-agent", "--disable-scheduler", "--disable-controller-manager", ...(opts.extraArgs ?? [])] });
+  const keep = new Set(opts.actors ?? []);
+  const disable = (["agent", "scheduler", "controller-manager"] as const).filter((a) => !keep.has(a)).map((a) => `--disable-${a}`);
+  const srv = await startFlotillaServer({ nodeArgs, extraArgs: ["--log-level", "warn", ...disable, ...(opts.extraArgs ?? [])] });
   const apiserverPid = srv.child.pid!;
   const natsPid = childPids(apiserverPid)[0] ?? 0;
   // startFlotillaServer kills the apiserver if this process dies; its nats-server too.

@@ -4,7 +4,8 @@
  * and a timed-out write may have landed, so callers re-read rather than repeat it.
  */
 import { errors as natsErrors, type NatsConnection } from "@nats-io/transport-node";
-import { UnavailableError, TimeoutError, errorFromStatus, type KubeList, type KubeObject } from "@flotilla/api";
+import { UnavailableError, TimeoutError, errorFromStatus } from "@flotilla/api/errors";
+import type { KubeList, KubeObject } from "@flotilla/api";
 import { decode, encode } from "./codec.ts";
 import { apiSubject, BusVerb, type BusReply, type BusRequest } from "./protocol.ts";
 import { BusWatch, type BusWatchOptions } from "./watch.ts";

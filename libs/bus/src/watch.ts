@@ -6,7 +6,9 @@
  * iteration with GoneError: the caller relists (as an informer does).
  */
 import { createInbox, type Subscription } from "@nats-io/transport-node";
-import { errorFromStatus, GoneError, type ApiError, type WatchEvent } from "@flotilla/api";
+// Only the errors module at run time: an agent must not load the schemas (memory).
+import { errorFromStatus, GoneError, type ApiError } from "@flotilla/api/errors";
+import type { WatchEvent } from "@flotilla/api";
 import type { ApiClient } from "./client.ts";
 import { decode } from "./codec.ts";
 import { BusVerb, type BusRequest, type BusWatchMessage } from "./protocol.ts";

@@ -6,7 +6,7 @@
  *
  * Objects in the cache are shared and read-only: clone before changing one.
  */
-import { GoneError } from "@flotilla/api";
+import { GoneError } from "@flotilla/api/errors";
 import type { ApiClient, BusWatch } from "@flotilla/bus";
 import type { Logger } from "@flotilla/log";
 

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import pkg from "../../../package.json" with { type: "json" };
 
-/** Flotilla's version, from the repository's package.json. */
-export const FLOTILLA_VERSION: string = (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+/** Flotilla's version, from the repository's package.json (inlined when bundled). */
+export const FLOTILLA_VERSION: string = pkg.version;

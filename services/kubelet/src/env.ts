@@ -5,7 +5,8 @@
  * `$(VAR)` references earlier variables. A missing, non-optional source is a
  * CreateContainerConfigError: the container waits and the kubelet retries.
  */
-import { parseQuantity, type ContainerObject, type PodObject } from "@flotilla/api";
+import { parseQuantity } from "@flotilla/api/quantity";
+import type { ContainerObject, PodObject } from "@flotilla/api";
 
 /** Reads ConfigMaps and Secrets (from the apiserver). undefined when absent. */
 export interface EnvSources {

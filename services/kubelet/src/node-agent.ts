@@ -5,7 +5,8 @@
  * (the node controller sets Unknown on silence; only the kubelet says it is ready).
  */
 import { randomUUID } from "node:crypto";
-import { AlreadyExistsError, ConflictError, NotFoundError, type KubeObject, type NodeObject } from "@flotilla/api";
+import { AlreadyExistsError, ConflictError, NotFoundError } from "@flotilla/api/errors";
+import type { KubeObject, NodeObject } from "@flotilla/api";
 import { encode, nodeSubject, NodeChannel, type ApiClient, type NodeHeartbeat } from "@flotilla/bus";
 import { Informer } from "@flotilla/informer";
 import type { Logger } from "@flotilla/log";

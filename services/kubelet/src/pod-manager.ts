@@ -4,7 +4,8 @@
  * kubelet adopts its containers instead of starting them twice; containers of pods
  * that no longer exist are removed.
  */
-import { NotFoundError, type KubeObject, type PodObject } from "@flotilla/api";
+import { NotFoundError } from "@flotilla/api/errors";
+import type { KubeObject, PodObject } from "@flotilla/api";
 import { EventRecorder, type ApiClient } from "@flotilla/bus";
 import { Informer } from "@flotilla/informer";
 import type { Logger } from "@flotilla/log";

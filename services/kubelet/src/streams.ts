@@ -3,7 +3,7 @@
  * libs/bus node-streams.ts): requests arrive on this node's subjects, output goes back
  * to the apiserver's inbox one acknowledged chunk at a time.
  */
-import { BadRequestError, NotFoundError, toApiError } from "@flotilla/api";
+import { BadRequestError, NotFoundError, toApiError } from "@flotilla/api/errors";
 import { decode, encode, nodeSubject, NodeChannel, STREAM_CHUNK_TIMEOUT_MS, STREAM_KEEPALIVE_MS } from "@flotilla/bus";
 import type { ExecInput, ExecRequest, LogsRequest, StreamAck, StreamChunk, StreamChunkReply } from "@flotilla/bus";
 import type { Logger } from "@flotilla/log";

@@ -25,6 +25,8 @@ export interface NodeControllerOptions extends Partial<NodeLifecycleConfig> {
 }
 
 const MANAGER = "node-controller";
+/** Nodes whose writes may be in flight at once in one monitor pass. */
+const JUDGE_CONCURRENCY = 32;
 const MERGE = "application/merge-patch+json";
 
 export class NodeController {
@@ -123,7 +125,13 @@ export class NodeController {
         const n = p.spec?.nodeName;
         if (n) byNode.set(n, [...(byNode.get(n) ?? []), p]);
       }
-      for (const node of this.nodes.list()) await this.judge(node, byNode.get(node.metadata?.name ?? "") ?? [], now);
+      // Nodes are judged concurrently (bounded): when a rack loses power, the last of a
+      // hundred nodes must not wait for the writes of the ninety-nine before it.
+      const queue = this.nodes.list();
+      const worker = async () => {
+        for (let node = queue.pop(); node; node = queue.pop()) await this.judge(node, byNode.get(node.metadata?.name ?? "") ?? [], now);
+      };
+      await Promise.all(Array.from({ length: JUDGE_CONCURRENCY }, worker));
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, "node monitor pass failed");
     } finally {

@@ -5,9 +5,7 @@
  */
 import { Command, Option } from "commander";
 import { connectBus } from "@flotilla/bus";
-import { startControllerManager } from "@flotilla/controller-manager";
 import { createLogger } from "@flotilla/log";
-import { startScheduler } from "@flotilla/scheduler";
 
 interface ActorFlags {
   server: string[];
@@ -33,6 +31,7 @@ export function schedulerCommand(): Command {
   return common(new Command("scheduler").description("run the scheduler alone")).action(async (_o: ActorFlags, c: Command) => {
     const f = c.opts<ActorFlags>();
     const nc = await connectBus({ servers: f.server.flatMap((u) => u.split(",")), name: "flotilla-scheduler" });
+    const { startScheduler } = await import("@flotilla/scheduler");
     const s = await startScheduler(nc, createLogger("scheduler", { level: f.logLevel }));
     await untilSignal();
     s.stop();
@@ -48,6 +47,7 @@ export function controllerManagerCommand(): Command {
     .action(async (_o: ActorFlags, c: Command) => {
       const f = c.opts<ActorFlags>();
       const nc = await connectBus({ servers: f.server.flatMap((u) => u.split(",")), name: "flotilla-controller-manager" });
+      const { startControllerManager } = await import("@flotilla/controller-manager");
       const cm = await startControllerManager(nc, createLogger("controller-manager", { level: f.logLevel }), {
         node: { gracePeriodMs: Number(f.nodeGracePeriodMs), clusterCidr: f.clusterCidr ?? "10.42.0.0/16", ...(f.podEvictionTimeoutMs ? { podEvictionTimeoutMs: Number(f.podEvictionTimeoutMs) } : {}) },
       });

@@ -1,21 +1,9 @@
 /** `flotilla server`: one master — nats-server (embedded or external) and the apiserver. */
 import { Command, Option } from "commander";
-import { mkdir } from "node:fs/promises";
-import { connectBus } from "@flotilla/bus";
-import { startApiServer, withDefaults } from "@flotilla/apiserver";
-import { createLogger } from "@flotilla/log";
-import { startEmbeddedNats, type EmbeddedNats } from "../nats-server.ts";
-import { FLOTILLA_VERSION } from "../version.ts";
 import { applyConfigFile } from "./config-file.ts";
 import { DEFAULT_DATA_DIR } from "./defaults.ts";
-import { join } from "node:path";
-import { startControllerManager } from "@flotilla/controller-manager";
-import type { RuntimeName } from "@flotilla/kubelet";
-import { startScheduler } from "@flotilla/scheduler";
-import { parseLabels, startAgent } from "./agent.ts";
 
-
-interface ServerFlags {
+export interface ServerFlags {
   config?: string;
   dataDir: string;
   nats?: string;
@@ -39,11 +27,6 @@ interface ServerFlags {
   clusterCidr: string;
 }
 
-function int(name: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new Error(`--${name} must be an integer, got "${v}"`);
-  return n;
-}
 
 export function serverCommand(): Command {
   const cmd = new Command("server")
@@ -71,60 +54,9 @@ export function serverCommand(): Command {
     .addOption(new Option("--node-label <key=value...>", "extra labels of this master's node").default([]))
     .action(async (_opts: ServerFlags, c: Command) => {
       applyConfigFile(c, c.getOptionValue("config") as string | undefined);
+      const { runServer } = await import("./server-run.ts");
       await runServer(c.opts<ServerFlags>());
     });
   return cmd;
 }
 
-async function runServer(f: ServerFlags): Promise<void> {
-  const log = createLogger("server", { level: f.logLevel });
-  await mkdir(f.dataDir, { recursive: true });
-  let nats: EmbeddedNats | undefined;
-  const url = f.nats ?? (nats = await startEmbeddedNats({ dataDir: f.dataDir, host: f.natsHost, port: int("nats-port", f.natsPort) }, log.child({ actor: "nats" }))).url;
-  const nc = await connectBus({ servers: url, name: "flotilla-apiserver" });
-  const cfg = withDefaults({
-    dataDir: f.dataDir,
-    bindAddress: f.bindAddress,
-    port: int("port", f.port),
-    advertiseAddress: f.advertiseAddress,
-    tlsSans: f.tlsSan,
-    serviceCidr: f.serviceCidr,
-    version: FLOTILLA_VERSION,
-  });
-  const api = await startApiServer(cfg, { nc, log: createLogger("apiserver", { level: f.logLevel }) });
-  const cmNc = f.disableControllerManager ? undefined : await connectBus({ servers: url, name: "flotilla-controller-manager" });
-  const cm =
-    cmNc &&
-    (await startControllerManager(cmNc, createLogger("controller-manager", { level: f.logLevel }), {
-      node: { gracePeriodMs: int("node-grace-period-ms", f.nodeGracePeriodMs), clusterCidr: f.clusterCidr, ...(f.podEvictionTimeoutMs ? { podEvictionTimeoutMs: int("pod-eviction-timeout-ms", f.podEvictionTimeoutMs) } : {}) },
-    }));
-  const schedNc = f.disableScheduler ? undefined : await connectBus({ servers: url, name: "flotilla-scheduler" });
-  const scheduler = schedNc && (await startScheduler(schedNc, createLogger("scheduler", { level: f.logLevel })));
-  const agent = f.disableAgent
-    ? undefined
-    : await startAgent({
-        natsUrls: [url],
-        dataDir: join(f.dataDir, "agent"),
-        nodeName: f.nodeName,
-        nodeIp: f.nodeIp,
-        runtimes: f.runtime.flatMap((r) => r.split(",")) as RuntimeName[],
-        labels: parseLabels(f.nodeLabel),
-        logLevel: f.logLevel,
-        hollowNodes: 0,
-      });
-  log.info({ version: FLOTILLA_VERSION, nats: url, natsServer: nats?.version, kubeconfig: api.kubeconfigPath, node: agent?.kubelets[0]?.cfg.nodeName }, "master ready");
-
-  const ac = new AbortController();
-  for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => ac.abort());
-  await new Promise<void>((r) => ac.signal.addEventListener("abort", () => r()));
-  log.info("stopping");
-  await agent?.stop();
-  scheduler?.stop();
-  cm?.stop();
-  await schedNc?.drain();
-  await cmNc?.drain();
-  await api.stop();
-  await nc.drain();
-  await nats?.stop();
-  log.info("stopped");
-}

@@ -1,11 +1,11 @@
 /** `flotilla version`: what runs, including the nats-server binary it would start. */
 import { Command } from "commander";
-import { KUBERNETES_API_VERSION } from "@flotilla/apiserver";
 import { findNatsServer, natsServerVersion } from "../nats-server.ts";
 import { FLOTILLA_VERSION } from "../version.ts";
 
 export function versionCommand(): Command {
-  return new Command("version").description("print the versions of Flotilla, its Kubernetes API, Node.js and nats-server").action(() => {
+  return new Command("version").description("print the versions of Flotilla, its Kubernetes API, Node.js and nats-server").action(async () => {
+    const { KUBERNETES_API_VERSION } = await import("@flotilla/apiserver");
     let nats: string;
     const bin = findNatsServer();
     try {

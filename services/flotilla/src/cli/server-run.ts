@@ -1,0 +1,72 @@
+/** What `flotilla server` runs; loaded only for that command (it pulls in the apiserver). */
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { connectBus } from "@flotilla/bus";
+import { startApiServer, withDefaults } from "@flotilla/apiserver";
+import { startControllerManager } from "@flotilla/controller-manager";
+import type { RuntimeName } from "@flotilla/kubelet";
+import { createLogger } from "@flotilla/log";
+import { startScheduler } from "@flotilla/scheduler";
+import { startEmbeddedNats, type EmbeddedNats } from "../nats-server.ts";
+import { FLOTILLA_VERSION } from "../version.ts";
+import { parseLabels, startAgent } from "./agent.ts";
+import type { ServerFlags } from "./server.ts";
+
+function int(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new Error(`--${name} must be an integer, got "${v}"`);
+  return n;
+}
+
+export async function runServer(f: ServerFlags): Promise<void> {
+  const log = createLogger("server", { level: f.logLevel });
+  await mkdir(f.dataDir, { recursive: true });
+  let nats: EmbeddedNats | undefined;
+  const url = f.nats ?? (nats = await startEmbeddedNats({ dataDir: f.dataDir, host: f.natsHost, port: int("nats-port", f.natsPort) }, log.child({ actor: "nats" }))).url;
+  const nc = await connectBus({ servers: url, name: "flotilla-apiserver" });
+  const cfg = withDefaults({
+    dataDir: f.dataDir,
+    bindAddress: f.bindAddress,
+    port: int("port", f.port),
+    advertiseAddress: f.advertiseAddress,
+    tlsSans: f.tlsSan,
+    serviceCidr: f.serviceCidr,
+    version: FLOTILLA_VERSION,
+  });
+  const api = await startApiServer(cfg, { nc, log: createLogger("apiserver", { level: f.logLevel }) });
+  const cmNc = f.disableControllerManager ? undefined : await connectBus({ servers: url, name: "flotilla-controller-manager" });
+  const cm =
+    cmNc &&
+    (await startControllerManager(cmNc, createLogger("controller-manager", { level: f.logLevel }), {
+      node: { gracePeriodMs: int("node-grace-period-ms", f.nodeGracePeriodMs), clusterCidr: f.clusterCidr, ...(f.podEvictionTimeoutMs ? { podEvictionTimeoutMs: int("pod-eviction-timeout-ms", f.podEvictionTimeoutMs) } : {}) },
+    }));
+  const schedNc = f.disableScheduler ? undefined : await connectBus({ servers: url, name: "flotilla-scheduler" });
+  const scheduler = schedNc && (await startScheduler(schedNc, createLogger("scheduler", { level: f.logLevel })));
+  const agent = f.disableAgent
+    ? undefined
+    : await startAgent({
+        natsUrls: [url],
+        dataDir: join(f.dataDir, "agent"),
+        nodeName: f.nodeName,
+        nodeIp: f.nodeIp,
+        runtimes: f.runtime.flatMap((r) => r.split(",")) as RuntimeName[],
+        labels: parseLabels(f.nodeLabel),
+        logLevel: f.logLevel,
+        hollowNodes: 0,
+      });
+  log.info({ version: FLOTILLA_VERSION, nats: url, natsServer: nats?.version, kubeconfig: api.kubeconfigPath, node: agent?.kubelets[0]?.cfg.nodeName }, "master ready");
+
+  const ac = new AbortController();
+  for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => ac.abort());
+  await new Promise<void>((r) => ac.signal.addEventListener("abort", () => r()));
+  log.info("stopping");
+  await agent?.stop();
+  scheduler?.stop();
+  cm?.stop();
+  await schedNc?.drain();
+  await cmNc?.drain();
+  await api.stop();
+  await nc.drain();
+  await nats?.stop();
+  log.info("stopped");
+}
