@@ -17,7 +17,7 @@ APT_OPTS := -o Dir::Etc::SourceList=$(ROOT)/infra/apt/sid.list -o Dir::Etc::Sour
 	-o Dir::State::Lists=$(TOOLS)/apt/lists -o Dir::Cache=$(TOOLS)/apt/cache -o Debug::NoLocking=1
 DATA_DIR ?= $(ROOT)/.flotilla
 
-.PHONY: all tools deps up down test test-unit test-integration test-e2e lint typecheck bench clean
+.PHONY: all tools deps docker build up down test test-unit test-integration test-e2e lint typecheck bench clean
 
 all: deps
 
@@ -53,6 +53,31 @@ node_modules/.installed: package.json package-lock.json $(NODE_BIN)
 
 deps: tools node_modules/.installed
 
+# Docker Engine for the kubelet's docker runtime and its tests: Debian's docker.io and
+# busybox-static (the pause and test images are built from it; there is no registry).
+# dockerd is started by hand when its socket does not answer (no systemd here). Best
+# effort: without Docker the docker tests skip and say why.
+docker:
+	@set -e; \
+	if ! command -v dockerd >/dev/null || [ ! -x /bin/busybox ]; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io busybox-static >/dev/null 2>&1 || \
+	  { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io busybox-static >/dev/null 2>&1; } || \
+	  { echo "docker: could not install docker.io (docker tests will skip)"; exit 0; }; \
+	fi; \
+	if ! docker version >/dev/null 2>&1; then \
+	  (dockerd >/tmp/flotilla-dockerd.log 2>&1 &); \
+	  for i in $$(seq 100); do docker version >/dev/null 2>&1 && break; sleep 0.2; done; \
+	fi; \
+	docker version --format 'docker: engine {{.Server.Version}}' 2>/dev/null || echo "docker: daemon not answering (docker tests will skip)"
+
+# Bundles: dist/flotilla.mjs (every command) and dist/flotilla-agent.mjs (the node agent
+# alone, for small machines: it loads neither the apiserver nor the schemas).
+BUNDLE_FLAGS := --bundle --platform=node --format=esm --target=node24 --external:msgpackr-extract --log-level=warning \
+	--banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+build: deps
+	esbuild services/flotilla/src/main.ts $(BUNDLE_FLAGS) --outfile=dist/flotilla.mjs
+	esbuild services/flotilla/src/agent-main.ts $(BUNDLE_FLAGS) --outfile=dist/flotilla-agent.mjs
+
 up: deps
 	@$(NODE_BIN) services/flotilla/src/main.ts up --data-dir $(DATA_DIR)
 
@@ -79,11 +104,11 @@ test-e2e: deps
 
 # Every test: typecheck and lint first (cheap, and they catch what tests miss), then
 # all vitest projects with a summary line the CI reads.
-test: deps typecheck lint
+test: deps docker typecheck lint
 	@$(NODE_BIN) test/run-all.ts
 
-bench: deps
+bench: deps build
 	@for f in bench/*.bench.ts; do echo "== $$f"; $(NODE_BIN) $$f || exit 1; done
 
 clean:
-	rm -rf node_modules .tools
+	rm -rf node_modules .tools dist

@@ -31,7 +31,8 @@ const readyOf = (o: { [k: string]: unknown }): string => ((o["status"] as { cond
 
 async function main(): Promise<void> {
   process.stdout.write(`${environmentLine()}\n`);
-  const server = await startBenchServer({ actors: ["controller-manager"] });
+  // A /12 of pod CIDRs: the default /16 has /24s for 256 nodes (as k3s's).
+  const server = await startBenchServer({ actors: ["controller-manager"], extraArgs: ["--cluster-cidr", "10.32.0.0/12"] });
   const agentArgs = (name: string, n: number) => ["agent", "--server", server.natsUrl, "--hollow-nodes", String(n), "--node-name", name, "--data-dir", mkdtempSync(join(tmpdir(), "bench-hb-")), "--log-level", "warn"];
   const healthy = spawnFlotilla(agentArgs("steady", nodes - victims));
   const doomed = spawnFlotilla(agentArgs("victim", victims));
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
     const soakCpu = { api: (procCpuMs(server.apiserverPid) - cpu0.api) / soakMs, agents: (healthy.cpuMs() + doomed.cpuMs() - cpu0.agents) / soakMs };
     killedAt = performance.now();
     doomed.child.kill("SIGKILL");
-    await Promise.race([watching, new Promise((_, rej) => setTimeout(() => rej(new Error(`only ${notReadyAt.size}/${victims} victims NotReady after 60 s`)), 60_000))]);
+    await Promise.race([watching, new Promise((_, rej) => setTimeout(() => rej(new Error(`only ${notReadyAt.size}/${victims} victims NotReady after 60 s; server log:\n${server.problems().slice(-30).join("\n")}`)), 60_000))]);
     watch.stop();
     const lat = [...notReadyAt.values()].map((t) => t - killedAt).sort((a, b) => a - b);
     process.stdout.write(`\nNode failure detection: ${nodes} hollow nodes heartbeating every 1 s, soak ${soakMs / 1000} s, then SIGKILL of the process holding ${victims} of them (ms from kill to Ready leaving True)\n\n`);

@@ -10,6 +10,9 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFlotillaAgent, type FlotillaAgent } from "../support/agent.ts";
 import { KUBECTL, kubectl, kubectlOk, startFlotillaServer, type FlotillaServer } from "../support/flotilla.ts";
+import { BUSYBOX_IMAGE, buildBusyboxImage, dockerSkipReason } from "../support/docker.ts";
+
+const dockerSkip = dockerSkipReason();
 
 const MARK = `flotilla-e2e-${randomBytes(4).toString("hex")}`;
 let server: FlotillaServer;
@@ -98,6 +101,23 @@ describe("nodes", () => {
     const failed = kubectl(server, ["exec", "ticker", "--", "sh", "-c", "exit 3"]);
     expect(failed.code).toBe(3);
     expect(kubectlOk(server, ["exec", "-i", "ticker", "--", "sh"], "echo piped-$GREETING\n").trim()).toBe("piped-hello");
+  });
+
+  it.skipIf(dockerSkip !== undefined)(`e2e: a pod on the docker runtime runs a locally built image; logs and exec work${dockerSkip ? ` (skipped: ${dockerSkip})` : ""}`, async () => {
+    buildBusyboxImage();
+    kubectlOk(server, ["apply", "-f", "-"], JSON.stringify({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "in-docker" },
+      spec: { runtimeClassName: "docker", terminationGracePeriodSeconds: 1, containers: [{ name: "main", image: BUSYBOX_IMAGE, imagePullPolicy: "Never", command: ["sh", "-c", "echo started in docker; exec sleep 600"] }] },
+    }));
+    kubectlOk(server, ["wait", "--for=condition=Ready", "pod/in-docker", "--timeout=60s"]);
+    expect(jsonpath(["get", "pod", "in-docker"], "{.status.containerStatuses[0].containerID}")).toMatch(/^docker:\/\//);
+    // The pod IP is the sandbox's address on Docker's bridge, not the node's.
+    expect(jsonpath(["get", "pod", "in-docker"], "{.status.podIP}")).not.toBe("127.0.0.1");
+    await until("docker logs", () => (kubectlOk(server, ["logs", "in-docker"]).includes("started in docker") ? true : undefined));
+    expect(kubectlOk(server, ["exec", "in-docker", "--", "echo", "hi from docker"]).trim()).toBe("hi from docker");
+    kubectlOk(server, ["delete", "pod", "in-docker", "--wait=true", "--timeout=60s"]);
   });
 
   it("e2e: a crashing container restarts and shows CrashLoopBackOff", async () => {

@@ -114,7 +114,7 @@ export class Informer<T extends HasMeta = HasMeta> {
     for (const [key, old] of this.items) {
       if (seen.has(key)) continue;
       this.items.delete(key);
-      for (const h of this.handlers) h.delete?.(old);
+      for (const h of this.handlers) this.call(() => h.delete?.(old));
     }
     if (!this.hasSynced) {
       this.hasSynced = true;
@@ -127,9 +127,15 @@ export class Informer<T extends HasMeta = HasMeta> {
     const old = this.items.get(key);
     if (old && old.metadata?.resourceVersion === obj.metadata?.resourceVersion) return;
     this.items.set(key, obj);
-    for (const h of this.handlers) {
-      if (old) h.update?.(old, obj);
-      else h.add?.(obj);
+    for (const h of this.handlers) this.call(() => (old ? h.update?.(old, obj) : h.add?.(obj)));
+  }
+
+  /** A handler's failure is its own: it must not stop the cache from following the API. */
+  private call(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log.error({ err }, "informer handler failed");
     }
   }
 
@@ -149,7 +155,7 @@ export class Informer<T extends HasMeta = HasMeta> {
         const old = this.items.get(key);
         if (!old) continue;
         this.items.delete(key);
-        for (const h of this.handlers) h.delete?.(obj);
+        for (const h of this.handlers) this.call(() => h.delete?.(obj));
       } else if (ev.type === "ADDED" || ev.type === "MODIFIED") {
         this.apply(key, obj);
       }

@@ -7,3 +7,4 @@ export type { MachineInfo } from "./node-object.ts";
 export { HollowRuntime } from "./runtime/hollow.ts";
 export type { Runtime, RuntimeName } from "./runtime/types.ts";
 export { ProcessRuntime } from "./runtime/process.ts";
+export { DockerRuntime } from "./runtime/docker.ts";

@@ -10,7 +10,7 @@ import { allNodesSubject, decode, NodeChannel, nodeOfSubject, type ApiClient, ty
 import { Informer } from "@flotilla/informer";
 import type { Logger } from "@flotilla/log";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import { CidrAllocator, DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_MASK_SIZE } from "./cidr.ts";
+import { CidrAllocator, CidrExhaustedError, DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_MASK_SIZE } from "./cidr.ts";
 import { evictions, NODE_LIFECYCLE_DEFAULTS, nodeStatusUpdate, podsToMarkNotReady, taintUpdate, type NodeLifecycleConfig } from "./lifecycle.ts";
 
 export interface NodeControllerOptions extends Partial<NodeLifecycleConfig> {
@@ -48,6 +48,8 @@ export class NodeController {
   /** Nodes whose pods were already marked not ready in this outage. */
   private readonly marked = new Set<string>();
   private readonly nextEviction = new Map<string, number>();
+  /** Nodes already told there is no podCIDR left. */
+  private readonly noCidr = new Set<string>();
 
   constructor(deps: { client: ApiClient; nc: NatsConnection; log: Logger; events: EventRecorder }, opts: NodeControllerOptions = {}) {
     this.client = deps.client;
@@ -92,6 +94,7 @@ export class NodeController {
 
   private forget(n: NodeObject): void {
     const name = n.metadata?.name ?? "";
+    this.noCidr.delete(name);
     this.lastHeard.delete(name);
     this.marked.delete(name);
     if (n.spec?.podCIDR) this.cidrs.release(n.spec.podCIDR);
@@ -103,8 +106,20 @@ export class NodeController {
       return;
     }
     if (!this.nodes.hasSynced) return; // Wait until every existing node's CIDR is known.
-    const cidr = this.cidrs.allocate();
     const name = n.metadata?.name ?? "";
+    let cidr: string;
+    try {
+      cidr = this.cidrs.allocate();
+    } catch (err) {
+      if (!(err instanceof CidrExhaustedError)) throw err;
+      // As Kubernetes: the node runs without a podCIDR, and says why once.
+      if (!this.noCidr.has(name)) {
+        this.noCidr.add(name);
+        this.log.warn({ node: name, err: err.message }, "no podCIDR left for the node");
+        this.events.record({ kind: "Node", name, uid: n.metadata?.uid ?? "" }, "Warning", "CIDRNotAvailable", `Node ${name} status is now: CIDRNotAvailable`);
+      }
+      return;
+    }
     this.client
       .patch("nodes", undefined, name, MERGE, { spec: { podCIDR: cidr, podCIDRs: [cidr] } }, { fieldManager: MANAGER })
       .then(() => this.events.record({ kind: "Node", name, uid: n.metadata?.uid ?? "" }, "Normal", "CIDRAssignmentSucceeded", `Node ${name} got CIDR ${cidr}`))

@@ -7,7 +7,7 @@ import { Command, Option } from "commander";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { connectBus } from "@flotilla/bus";
-import { detectNodeIp, HollowRuntime, Kubelet, machineInfo, ProcessRuntime, withDefaults, type Runtime, type RuntimeName } from "@flotilla/kubelet";
+import { detectNodeIp, DockerRuntime, HollowRuntime, Kubelet, machineInfo, ProcessRuntime, withDefaults, type Runtime, type RuntimeName } from "@flotilla/kubelet";
 import { createLogger } from "@flotilla/log";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { DEFAULT_DATA_DIR } from "./defaults.ts";
@@ -45,9 +45,14 @@ async function runtimesFor(names: readonly RuntimeName[], dataDir: string, nodeI
   const out = new Map<RuntimeName, Runtime>();
   for (const name of names) {
     if (name === "process") out.set(name, await ProcessRuntime.create({ rootDir: join(dataDir, "process"), nodeIp, log: log.child({ runtime: "process" }) }));
-    else throw new Error(`runtime "${name}" is not available in this build yet (process only)`);
+    else out.set(name, await DockerRuntime.create({ log: log.child({ runtime: "docker" }) }));
   }
   return out;
+}
+
+/** Kubernetes' rule for a pod without runtimeClassName: docker where an engine answers, else process. */
+export async function detectRuntimes(): Promise<RuntimeName[]> {
+  return (await DockerRuntime.available()) ? ["docker", "process"] : ["process"];
 }
 
 /** Start the node's kubelet (or many hollow ones) on its own NATS connection. */
@@ -92,7 +97,7 @@ interface AgentFlags {
   dataDir: string;
   nodeName?: string;
   nodeIp?: string;
-  runtime: string[];
+  runtime?: string[];
   nodeLabel: string[];
   hollowNodes: string;
   logLevel: string;
@@ -107,7 +112,7 @@ export function agentCommand(): Command {
     .addOption(new Option("--data-dir <dir>", "pod directories and container logs").env("FLOTILLA_DATA_DIR").default(join(DEFAULT_DATA_DIR, "agent")))
     .addOption(new Option("--node-name <name>", "the Node's name (default: the host name)").env("FLOTILLA_NODE_NAME"))
     .addOption(new Option("--node-ip <addr>", "the node's address (default: first non-loopback IPv4)").env("FLOTILLA_NODE_IP"))
-    .addOption(new Option("--runtime <name...>", "container runtimes, the first is the default").default(["process"]))
+    .addOption(new Option("--runtime <name...>", "container runtimes, the first is the default (default: docker,process when a Docker engine answers, else process)"))
     .addOption(new Option("--node-label <key=value...>", "extra Node labels").default([]))
     .addOption(new Option("--crash-loop-backoff-base-ms <ms>", "first CrashLoopBackOff delay; doubles per restart up to 5 min").env("FLOTILLA_CRASH_LOOP_BACKOFF_BASE_MS"))
     .addOption(new Option("--hollow-nodes <n>", "run N hollow kubelets (scale tests) named <node-name>-<i>").default("0"))
@@ -120,7 +125,7 @@ export function agentCommand(): Command {
         dataDir: f.dataDir,
         nodeName: f.nodeName,
         nodeIp: f.nodeIp,
-        runtimes: f.runtime.flatMap((r) => r.split(",")) as RuntimeName[],
+        runtimes: f.runtime ? (f.runtime.flatMap((r) => r.split(",")) as RuntimeName[]) : await detectRuntimes(),
         labels: parseLabels(f.nodeLabel),
         logLevel: f.logLevel,
         hollowNodes: Number(f.hollowNodes) || 0,

@@ -9,7 +9,7 @@ import { createLogger } from "@flotilla/log";
 import { startScheduler } from "@flotilla/scheduler";
 import { startEmbeddedNats, type EmbeddedNats } from "../nats-server.ts";
 import { FLOTILLA_VERSION } from "../version.ts";
-import { parseLabels, startAgent } from "./agent.ts";
+import { detectRuntimes, parseLabels, startAgent } from "./agent.ts";
 import type { ServerFlags } from "./server.ts";
 
 function int(name: string, v: string): number {
@@ -49,7 +49,7 @@ export async function runServer(f: ServerFlags): Promise<void> {
         dataDir: join(f.dataDir, "agent"),
         nodeName: f.nodeName,
         nodeIp: f.nodeIp,
-        runtimes: f.runtime.flatMap((r) => r.split(",")) as RuntimeName[],
+        runtimes: f.runtime ? (f.runtime.flatMap((r) => r.split(",")) as RuntimeName[]) : await detectRuntimes(),
         labels: parseLabels(f.nodeLabel),
         logLevel: f.logLevel,
         hollowNodes: 0,

@@ -20,7 +20,7 @@ export interface ServerFlags {
   disableControllerManager?: boolean;
   nodeName?: string;
   nodeIp?: string;
-  runtime: string[];
+  runtime?: string[];
   nodeLabel: string[];
   nodeGracePeriodMs: string;
   podEvictionTimeoutMs?: string;
@@ -50,7 +50,7 @@ export function serverCommand(): Command {
     .addOption(new Option("--disable-controller-manager", "do not run the controller-manager on this master").env("FLOTILLA_DISABLE_CONTROLLER_MANAGER"))
     .addOption(new Option("--node-name <name>", "name of this master's node (default: the host name)").env("FLOTILLA_NODE_NAME"))
     .addOption(new Option("--node-ip <addr>", "address of this master's node (default: first non-loopback IPv4)").env("FLOTILLA_NODE_IP"))
-    .addOption(new Option("--runtime <name...>", "container runtimes of this master's node").default(["process"]))
+    .addOption(new Option("--runtime <name...>", "container runtimes of this master's node (default: docker,process when a Docker engine answers, else process)"))
     .addOption(new Option("--node-label <key=value...>", "extra labels of this master's node").default([]))
     .action(async (_opts: ServerFlags, c: Command) => {
       applyConfigFile(c, c.getOptionValue("config") as string | undefined);

@@ -16,46 +16,17 @@ import { DockerClient } from "./docker-client.ts";
 import { defaultPullPolicy, parseImageRef } from "./docker-images.ts";
 import { Demuxer } from "./docker-stream.ts";
 import { DockerRuntime, DockerRuntimeError } from "./docker.ts";
+import { buildBusyboxImage, dockerSkipReason } from "../../../../test/support/docker.ts";
 import type { ContainerConfig, PodRef, RuntimeContainer } from "./types.ts";
 
 const IMAGE = "flotilla-test/busybox:1";
 const SANDBOX_IMAGE = "flotilla-test/pause:1";
 const NAMESPACE = "flotilla-docker-test";
-const APPLETS = ["sh", "sleep", "echo", "cat", "true", "false", "ls", "nc", "httpd", "wget", "mkdir", "pwd", "stty"];
-
 const dockerOk = await DockerRuntime.available();
-const busyboxOk = fs.existsSync("/bin/busybox");
-const cliOk = hasDockerCli();
-const skipReason = !dockerOk
-  ? "no Docker daemon answers on /var/run/docker.sock"
-  : !busyboxOk
-    ? "/bin/busybox is missing (apt-get install busybox-static)"
-    : !cliOk
-      ? "the docker CLI is missing (it builds the test image)"
-      : undefined;
+const skipReason = dockerOk ? dockerSkipReason() : "no Docker daemon answers on /var/run/docker.sock";
 
-function hasDockerCli(): boolean {
-  try {
-    execFileSync("docker", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** FROM scratch + busybox + applet symlinks, built with the CLI's legacy builder (no buildx on Debian). */
 function buildTestImage(): void {
-  const ctx = fs.mkdtempSync(path.join(os.tmpdir(), "flotilla-busybox-"));
-  try {
-    fs.mkdirSync(path.join(ctx, "bin"));
-    fs.copyFileSync("/bin/busybox", path.join(ctx, "bin/busybox"));
-    fs.chmodSync(path.join(ctx, "bin/busybox"), 0o755);
-    for (const a of APPLETS) fs.symlinkSync("busybox", path.join(ctx, "bin", a));
-    fs.writeFileSync(path.join(ctx, "Dockerfile"), "FROM scratch\nCOPY bin/ /bin/\nENV PATH=/bin\n");
-    execFileSync("docker", ["build", "-q", "-t", IMAGE, ctx], { env: { ...process.env, DOCKER_BUILDKIT: "0" }, stdio: "ignore" });
-  } finally {
-    fs.rmSync(ctx, { recursive: true, force: true });
-  }
+  buildBusyboxImage(IMAGE);
 }
 
 const runId = Math.random().toString(16).slice(2, 10);
