@@ -8,6 +8,7 @@
  * state, so triggers can never interleave half-done changes.
  */
 import type { ContainerObject, PodObject } from "@flotilla/api";
+import { parseQuantity } from "@flotilla/api/quantity";
 import type { Logger } from "@flotilla/log";
 import { restartDelayMs, type BackoffConfig } from "./backoff.ts";
 import { ContainerConfigError, resolveEnv, type EnvSources } from "./env.ts";
@@ -46,6 +47,14 @@ interface ContainerRecord {
 }
 
 const RETRY_MS = 2000;
+
+/** The container's limits for runtimes that enforce them (docker: memory and CPU). */
+function limitsOf(c: ContainerObject): { memoryBytes?: number; milliCpu?: number } {
+  const lim = c.resources?.limits;
+  const memory = lim?.["memory"] !== undefined ? parseQuantity(lim["memory"]) : undefined;
+  const cpu = lim?.["cpu"] !== undefined ? parseQuantity(lim["cpu"]) : undefined;
+  return { ...(memory ? { memoryBytes: Math.ceil(memory) } : {}), ...(cpu ? { milliCpu: Math.ceil(cpu * 1000) } : {}) };
+}
 
 export class PodWorker {
   pod: PodObject;
@@ -227,6 +236,7 @@ export class PodWorker {
         ...(c.imagePullPolicy ? { imagePullPolicy: c.imagePullPolicy } : {}),
         tty: c.tty === true,
         stdin: c.stdin === true,
+        limits: limitsOf(c),
       }, attempt);
       // Keep the previous attempt for `kubectl logs --previous`; older ones go.
       for (const old of rec.attempts.slice(0, -1)) await this.deps.runtime.removeContainer(old.id).catch(() => undefined);
