@@ -24,7 +24,7 @@ function readPid(dir: string): number | undefined {
 
 function printUsage(dir: string): void {
   const kc = join(dir, "kubeconfig");
-  console.log(`Flotilla is running (logs: ${join(dir, "server.log")}). Point kubectl at it with:\n\n  export KUBECONFIG=${kc}\n  kubectl get namespaces\n\nStop it with: make down`);
+  console.log(`Flotilla is running (logs: ${join(dir, "server.log")}). Point kubectl at it with:\n\n  export KUBECONFIG=${kc}\n  kubectl get nodes -o wide\n\nStop it with: make down`);
 }
 
 export function upCommand(): Command {
