@@ -15,6 +15,7 @@ import { decodeBody, negotiate, readBody } from "./negotiate.ts";
 import type { ResourceRequest } from "./request-info.ts";
 import { writeJson, writeObject } from "./respond.ts";
 import { HttpWatchSink } from "./watch-stream.ts";
+import { intParam } from "./query.ts";
 
 /** Kubernetes' default request body limit. */
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -48,13 +49,6 @@ function writeOptions(q: URLSearchParams, userAgent?: string): WriteOptions {
   return o;
 }
 
-function intParam(q: URLSearchParams, name: string): number | undefined {
-  const v = q.get(name);
-  if (v === null || v === "") return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new BadRequestError(`${name}: invalid value "${v}": must be a non-negative integer`);
-  return n;
-}
 
 function listOptions(q: URLSearchParams): Parameters<ApiService["list"]>[2] {
   const o: Parameters<ApiService["list"]>[2] = {};

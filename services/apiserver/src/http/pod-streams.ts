@@ -12,16 +12,10 @@ import type { ExecInput } from "@flotilla/bus";
 import type { ApiService } from "../registry/service.ts";
 import type { NodeProxy } from "../registry/node-proxy.ts";
 import type { HandlerContext } from "./handlers.ts";
+import { intParam } from "./query.ts";
 
 const PROTOCOLS = ["v5.channel.k8s.io", "v4.channel.k8s.io"];
 
-function intParam(q: URLSearchParams, name: string): number | undefined {
-  const v = q.get(name);
-  if (v === null || v === "") return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new BadRequestError(`${name}: invalid value "${v}": must be a non-negative integer`);
-  return n;
-}
 
 async function boundPod(svc: ApiService, info: ResourceInfo, namespace: string, name: string): Promise<{ pod: PodObject; node: string }> {
   const pod = (await svc.get(info, namespace, name)) as unknown as PodObject;

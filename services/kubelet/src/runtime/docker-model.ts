@@ -9,18 +9,11 @@
  *   id      docker://<64-hex Docker container id>, the form Kubernetes shows as containerID
  */
 import type { ContainerInspect } from "./docker-client.ts";
-import type { ContainerState, PodRef, RuntimeContainer } from "./types.ts";
+import type { ContainerState, PodRef, RuntimeContainer, RuntimeErrorCode } from "./types.ts";
 
 export type DockerRuntimeErrorCode =
-  | "InvalidConfig"
-  | "InvalidId"
-  | "NotFound"
-  | "AlreadyExists"
-  | "NotRunning"
-  | "StillRunning"
+  | RuntimeErrorCode
   | "CreateFailed"
-  | "StartFailed"
-  | "StopFailed"
   | "DaemonUnavailable"
   | "SandboxFailed"
   /** The runtime was closed while waiting for something. */

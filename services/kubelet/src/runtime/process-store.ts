@@ -12,17 +12,9 @@
  */
 import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { ContainerState, PodRef, RuntimeContainer } from "./types.ts";
+import type { ContainerState, PodRef, RuntimeContainer, RuntimeErrorCode } from "./types.ts";
 
-export type ProcessRuntimeErrorCode =
-  | "InvalidConfig"
-  | "InvalidId"
-  | "NotFound"
-  | "AlreadyExists"
-  | "NotRunning"
-  | "StillRunning"
-  | "StartFailed"
-  | "StopFailed";
+export type ProcessRuntimeErrorCode = RuntimeErrorCode;
 
 /** Every error the process runtime throws on purpose; `code` says which case it is. */
 export class ProcessRuntimeError extends Error {

@@ -8,6 +8,9 @@ import type { Readable, Writable } from "node:stream";
 
 export type RuntimeName = "docker" | "process";
 
+/** The failures every runtime reports the same way; each runtime's error code adds its own. */
+export type RuntimeErrorCode = "InvalidConfig" | "InvalidId" | "NotFound" | "AlreadyExists" | "NotRunning" | "StillRunning" | "StartFailed" | "StopFailed";
+
 /** The pod a sandbox and its containers belong to. */
 export interface PodRef {
   uid: string;
