@@ -183,4 +183,25 @@ describe("nodes", () => {
     await until("victim's processes stopped", () => (processesOf("victim") === 0 ? true : undefined), 10_000);
     await until("taints removed", () => (jsonpath(["get", "node", "node-1"], "{.spec.taints}") === "" ? true : undefined), 10_000);
   });
+
+  it("e2e: a node keeps its pods while the master is down, and reports them again when it is back", async () => {
+    kubectlOk(server, ["apply", "-f", "-"], pod("autonomous", "sleep 600", { nodeName: "node-2" }));
+    kubectlOk(server, ["wait", "--for=condition=Ready", "pod/autonomous", "--timeout=30s"]);
+    const before = processesOf("autonomous");
+    const containerId = jsonpath(["get", "pod", "autonomous"], "{.status.containerStatuses[0].containerID}");
+    await server.halt();
+    // No apiserver, no NATS: heartbeats, lease renewals and watches fail; the pod runs on.
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(processesOf("autonomous")).toBe(before);
+    server = await startFlotillaServer({ reuse: server, extraArgs: ["--disable-agent", "--pod-eviction-timeout-ms", "2000"] });
+    await until("node-2 Ready after the restart", () => (jsonpath(["get", "node", "node-2"], "{.status.conditions[?(@.type=='Ready')].status}") === "True" ? true : undefined), 30_000);
+    kubectlOk(server, ["wait", "--for=condition=Ready", "pod/autonomous", "--timeout=30s"]);
+    // The same container, never restarted, and nothing started twice.
+    expect(jsonpath(["get", "pod", "autonomous"], "{.status.containerStatuses[0].containerID}")).toBe(containerId);
+    expect(jsonpath(["get", "pod", "autonomous"], "{.status.containerStatuses[0].restartCount}")).toBe("0");
+    expect(processesOf("autonomous")).toBe(before);
+    // And it acts on the API again: a deletion stops the container.
+    kubectlOk(server, ["delete", "pod", "autonomous", "--timeout=30s"]);
+    await until("autonomous stopped", () => (processesOf("autonomous") === 0 ? true : undefined), 15_000);
+  });
 });

@@ -21,6 +21,8 @@ export interface FlotillaServer {
   logs(): string;
   /** SIGTERM (SIGKILL after 20 s), then remove the data dir. */
   stop(): Promise<void>;
+  /** SIGTERM and wait, keeping the data dir (restart with `reuse`). */
+  halt(): Promise<void>;
 }
 
 export interface StartOptions {
@@ -28,6 +30,8 @@ export interface StartOptions {
   nodeArgs?: string[];
   /** More `flotilla server` flags. */
   extraArgs?: string[];
+  /** Start again on a halted server's data dir and ports (a master restart). */
+  reuse?: Pick<FlotillaServer, "dataDir" | "apiPort" | "natsUrl">;
 }
 
 const READY_TIMEOUT_MS = 60_000;
@@ -35,9 +39,9 @@ const STOP_TIMEOUT_MS = 20_000;
 const LOG_LIMIT_CHARS = 64 * 1024;
 
 export async function startFlotillaServer(opts: StartOptions = {}): Promise<FlotillaServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), "flotilla-e2e-"));
-  const apiPort = await freePort();
-  const natsPort = await freePort();
+  const dataDir = opts.reuse?.dataDir ?? mkdtempSync(join(tmpdir(), "flotilla-e2e-"));
+  const apiPort = opts.reuse?.apiPort ?? (await freePort());
+  const natsPort = opts.reuse ? Number(new URL(opts.reuse.natsUrl).port) : await freePort();
   let out = "";
   const args = [...(opts.nodeArgs ?? []), join(ROOT, "services/flotilla/src/main.ts"), "server", "--data-dir", dataDir, "--port", String(apiPort), "--nats-port", String(natsPort), "--bind-address", "127.0.0.1", "--node-ip", "127.0.0.1", ...(opts.extraArgs ?? [])];
   const child = spawn(process.execPath, args, {
@@ -52,6 +56,7 @@ export async function startFlotillaServer(opts: StartOptions = {}): Promise<Flot
   process.once("exit", killAll);
   const kubeconfig = join(dataDir, "kubeconfig");
   const deadline = Date.now() + READY_TIMEOUT_MS;
+  if (opts.reuse) rmSync(kubeconfig, { force: true }); // rewritten once the apiserver is up
   while (!existsSync(kubeconfig)) {
     if (child.exitCode !== null || Date.now() > deadline) {
       killAll();
@@ -60,6 +65,16 @@ export async function startFlotillaServer(opts: StartOptions = {}): Promise<Flot
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+  async function halt(): Promise<void> {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      const timer = setTimeout(killAll, STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    }
+    process.off("exit", killAll);
+  }
   return {
     dataDir,
     kubeconfig,
@@ -67,15 +82,9 @@ export async function startFlotillaServer(opts: StartOptions = {}): Promise<Flot
     natsUrl: `nats://127.0.0.1:${natsPort}`,
     child,
     logs: () => out,
+    halt,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
-        const timer = setTimeout(killAll, STOP_TIMEOUT_MS);
-        await exited;
-        clearTimeout(timer);
-      }
-      process.off("exit", killAll);
+      await halt();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
