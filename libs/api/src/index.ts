@@ -78,3 +78,5 @@ export type {
   RuntimeClassObject,
   SecretObject,
 } from "./schema/index.ts";
+export { microTime, rfc3339 } from "./time.ts";
+export { runtimeLabel } from "./labels.ts";

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { ApiClient } from "./client.ts";
+import { rfc3339 } from "@flotilla/api/time";
 
 export interface InvolvedObject {
   kind: string;
@@ -29,8 +30,7 @@ export class EventRecorder {
 
   record(obj: InvolvedObject, type: "Normal" | "Warning", reason: string, message: string): void {
     const namespace = obj.namespace ?? "default";
-    const now = new Date().toISOString();
-    const stamp = now.replace(/\.\d+Z$/, "Z");
+    const stamp = rfc3339();
     const event = {
       apiVersion: "v1",
       kind: "Event",

@@ -13,18 +13,11 @@ import type { Logger } from "@flotilla/log";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { KubeletConfig } from "./config.ts";
 import { desiredNode, readyConditions, type MachineInfo } from "./node-object.ts";
+import { microTime, rfc3339 } from "@flotilla/api/time";
 
 const MANAGER = "kubelet";
 /** Refresh the node status this often even when nothing changed (lastHeartbeatTime), as Kubernetes' kubelet does. */
 const STATUS_REFRESH_MS = 5 * 60_000;
-
-function nowStamp(): string {
-  return new Date().toISOString().replace(/\.\d+Z$/, "Z");
-}
-
-function microTime(): string {
-  return new Date().toISOString().replace(/Z$/, "000Z");
-}
 
 export class NodeAgent {
   private readonly client: ApiClient;
@@ -37,6 +30,8 @@ export class NodeAgent {
   private informer: Informer<NodeObject> | undefined;
   private seq = 0;
   private fixing = false;
+  /** The Lease as this kubelet last wrote it; undefined after a failure (read it again). */
+  private lease: KubeObject | undefined;
   /** Set false to make heartbeats say the node cannot run pods. */
   healthy = true;
 
@@ -76,7 +71,7 @@ export class NodeAgent {
   async register(): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const want = desiredNode(this.cfg, this.machine, nowStamp());
+        const want = desiredNode(this.cfg, this.machine, rfc3339());
         try {
           await this.client.create("nodes", undefined, want as KubeObject, { fieldManager: MANAGER });
           this.log.info({ node: this.cfg.nodeName }, "node registered");
@@ -101,7 +96,7 @@ export class NodeAgent {
     const ready = node.status?.conditions?.find((c) => c.type === "Ready");
     if (!this.healthy || ready?.status === "True" || this.fixing) return;
     this.fixing = true;
-    const status = { conditions: readyConditions(nowStamp()) };
+    const status = { conditions: readyConditions(rfc3339()) };
     this.client
       .patch("nodes", undefined, this.cfg.nodeName, "application/merge-patch+json", { status }, { fieldManager: MANAGER, subresource: "status" })
       .then(() => this.log.info({ node: this.cfg.nodeName }, "node marked Ready again"))
@@ -113,15 +108,19 @@ export class NodeAgent {
     const spec = { holderIdentity: this.cfg.nodeName, leaseDurationSeconds: this.cfg.leaseDurationSeconds, renewTime: microTime() };
     try {
       try {
-        const lease = await this.client.get("leases", "kube-node-lease", this.cfg.nodeName);
-        await this.client.update("leases", { ...lease, spec: { ...(lease["spec"] as object), ...spec } }, { fieldManager: MANAGER });
+        // Renew from the lease this kubelet last wrote: one write per renewal, not a read
+        // and a write (a thousand nodes renew a hundred leases a second).
+        const lease = this.lease ?? (await this.client.get("leases", "kube-node-lease", this.cfg.nodeName));
+        this.lease = await this.client.update("leases", { ...lease, spec: { ...(lease["spec"] as object), ...spec } }, { fieldManager: MANAGER });
       } catch (err) {
+        this.lease = undefined;
         if (!(err instanceof NotFoundError)) throw err;
         const owner = { apiVersion: "v1", kind: "Node", name: this.cfg.nodeName, uid: (await this.client.get("nodes", undefined, this.cfg.nodeName)).metadata.uid ?? "" };
-        await this.client.create("leases", "kube-node-lease", { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: this.cfg.nodeName, namespace: "kube-node-lease", ownerReferences: [owner] }, spec: { ...spec, acquireTime: microTime() } }, { fieldManager: MANAGER });
+        this.lease = await this.client.create("leases", "kube-node-lease", { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: this.cfg.nodeName, namespace: "kube-node-lease", ownerReferences: [owner] }, spec: { ...spec, acquireTime: microTime() } }, { fieldManager: MANAGER });
       }
     } catch (err) {
-      // The next period retries; a conflict means another write raced us (a restarted kubelet).
+      // The next period retries from a fresh read; a conflict means another write raced
+      // us (a restarted kubelet, or someone editing the lease).
       if (!(err instanceof ConflictError)) this.log.warn({ err: (err as Error).message }, "lease renewal failed");
     }
   }

@@ -5,6 +5,7 @@
  */
 import type { NodeObject } from "@flotilla/api";
 import type { KubeletConfig } from "./config.ts";
+import { runtimeLabel } from "@flotilla/api/labels";
 
 export interface MachineInfo {
   cpus: number;
@@ -21,10 +22,6 @@ export const KUBELET_VERSION = "v1.32.0+flotilla";
 /** Node architecture names are Go's: amd64, arm64, arm. */
 export function goArch(nodeArch: string): string {
   return ({ x64: "amd64", arm64: "arm64", arm: "arm", ia32: "386" } as Record<string, string>)[nodeArch] ?? nodeArch;
-}
-
-export function runtimeLabel(handler: string): string {
-  return `runtime.flotilla.io/${handler}`;
 }
 
 /** Memory in Ki, as Kubernetes reports node memory. */

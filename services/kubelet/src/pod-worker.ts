@@ -16,6 +16,7 @@ import { podStatus, type ContainerView } from "./pod-status.ts";
 import { PodHealth } from "./pod-health.ts";
 import type { EventRecorder } from "@flotilla/bus";
 import type { PodRef, Runtime, RuntimeContainer } from "./runtime/types.ts";
+import { rfc3339 } from "@flotilla/api/time";
 
 type PodStatus = NonNullable<PodObject["status"]>;
 
@@ -62,7 +63,7 @@ export class PodWorker {
   private readonly deps: PodWorkerDeps;
   private readonly records = new Map<string, ContainerRecord>();
   private sandboxIp: string | undefined;
-  private readonly acceptedAt = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  private readonly acceptedAt = rfc3339();
   private lastStatus = "";
   private running = false;
   private dirty = false;
@@ -279,7 +280,7 @@ export class PodWorker {
       initContainers: (spec?.initContainers ?? []).map((c) => this.view(c)),
       containers: (spec?.containers ?? []).map((c) => this.view(c)),
       startTime: this.acceptedAt,
-      now: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+      now: rfc3339(),
     });
     const text = JSON.stringify(status);
     if (text === this.lastStatus) return;

@@ -14,6 +14,7 @@ import { Informer, keyOf } from "@flotilla/informer";
 import type { Logger } from "@flotilla/log";
 import { addPod, newNodeInfo, removePod, schedule, type NodeInfo } from "./algorithm/index.ts";
 import { SchedulingQueue } from "./queue.ts";
+import { rfc3339 } from "@flotilla/api/time";
 
 export interface SchedulerOptions {
   /** Pods with this spec.schedulerName (or none) are ours. @default "default-scheduler" */
@@ -213,7 +214,7 @@ export class Scheduler {
     if (this.lastMessage.get(uid) === message) return;
     this.lastMessage.set(uid, message);
     const m = pod.metadata ?? {};
-    const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    const now = rfc3339();
     const condition = { type: "PodScheduled", status: "False", reason: "Unschedulable", message, lastProbeTime: null, lastTransitionTime: now };
     this.client
       .patch("pods", m.namespace, m.name ?? "", "application/strategic-merge-patch+json", { status: { conditions: [condition] } }, { fieldManager: MANAGER, subresource: "status" })

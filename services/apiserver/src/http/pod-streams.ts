@@ -8,7 +8,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { BadRequestError, MethodNotAllowedError, toApiError, type PodObject, type ResourceInfo } from "@flotilla/api";
 import { WebSocketServer, type WebSocket } from "ws";
-import type { ExecInput } from "@flotilla/bus";
+import type { ExecInput, LogsRequest } from "@flotilla/bus";
 import type { ApiService } from "../registry/service.ts";
 import type { NodeProxy } from "../registry/node-proxy.ts";
 import type { HandlerContext } from "./handlers.ts";
@@ -29,17 +29,18 @@ export async function handleLog(ctx: HandlerContext, info: ResourceInfo, proxy: 
   if (ri.verb !== "get") throw new MethodNotAllowedError(`${ri.verb} is not supported on pods/log`);
   const namespace = ri.namespace ?? "default";
   const { node } = await boundPod(svc, info, namespace, ri.name!);
-  const rq = {
+  const rq: Omit<LogsRequest, "inbox"> = {
     namespace,
     pod: ri.name!,
     ...(query.get("container") ? { container: query.get("container")! } : {}),
     follow: query.get("follow") === "true",
     previous: query.get("previous") === "true",
     timestamps: query.get("timestamps") === "true",
-    ...(intParam(query, "tailLines") !== undefined ? { tailLines: intParam(query, "tailLines")! } : {}),
-    ...(intParam(query, "limitBytes") !== undefined ? { limitBytes: intParam(query, "limitBytes")! } : {}),
-    ...(intParam(query, "sinceSeconds") !== undefined ? { sinceSeconds: intParam(query, "sinceSeconds")! } : {}),
   };
+  for (const name of ["tailLines", "limitBytes", "sinceSeconds"] as const) {
+    const v = intParam(query, name);
+    if (v !== undefined) rq[name] = v;
+  }
   let closed = false;
   res.on("close", () => (closed = true));
   const stream = await proxy.logs(node, rq, async (_ch, data) => {

@@ -8,11 +8,7 @@
 import { ApiError, StatusReason, type KubeObject } from "@flotilla/api";
 import { objectKey } from "@flotilla/store";
 import type { ApiService } from "./service.ts";
-
-/** The label a node carries for each runtime it has. */
-export function runtimeLabel(handler: string): string {
-  return `runtime.flotilla.io/${handler}`;
-}
+import { runtimeLabel } from "@flotilla/api";
 
 /** The RuntimeClasses every cluster has: one per runtime Flotilla's kubelet offers. */
 export const DEFAULT_RUNTIME_CLASSES: readonly KubeObject[] = ["docker", "process"].map((handler) => ({

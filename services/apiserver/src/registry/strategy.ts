@@ -5,7 +5,7 @@
  */
 import { randomUUID, randomInt } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
-import { BadRequestError, type KubeObject, type ResourceInfo, cloneJson } from "@flotilla/api";
+import { BadRequestError, type KubeObject, type ResourceInfo, cloneJson, rfc3339 } from "@flotilla/api";
 
 // Every write stamps one or two timestamps; the string changes once a second.
 let stampSecond = NaN;
@@ -15,7 +15,7 @@ let stamp = "";
 export function nowTimestamp(now = new Date()): string {
   const second = Math.floor(now.getTime() / 1000);
   if (second !== stampSecond) {
-    stamp = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    stamp = rfc3339(second * 1000);
     stampSecond = second;
   }
   return stamp;

@@ -8,6 +8,7 @@
  * from whatever the Ready condition says.
  */
 import type { NodeObject, PodObject } from "@flotilla/api";
+import { rfc3339 } from "@flotilla/api/time";
 
 type Taint = NonNullable<NonNullable<NodeObject["spec"]>["taints"]>[number];
 type NodeCondition = NonNullable<NonNullable<NodeObject["status"]>["conditions"]>[number];
@@ -47,11 +48,6 @@ export const NODE_LIFECYCLE_DEFAULTS: Readonly<NodeLifecycleConfig> = Object.fre
 /** Conditions the controller turns Unknown when the kubelet falls silent, as Kubernetes does. */
 const SILENT_CONDITION_TYPES = ["Ready", "MemoryPressure", "DiskPressure", "PIDPressure"] as const;
 const EFFECTS = ["NoExecute", "NoSchedule"] as const;
-
-/** RFC 3339 at second precision, the way metav1.Time serialises. */
-function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
 
 function parseTime(s: string | undefined): number | undefined {
   if (s === undefined) return undefined;

@@ -6,6 +6,7 @@
 import { Command, Option } from "commander";
 import { connectBus } from "@flotilla/bus";
 import { createLogger } from "@flotilla/log";
+import { untilSignal } from "./signals.ts";
 
 interface ActorFlags {
   server: string[];
@@ -13,12 +14,6 @@ interface ActorFlags {
   nodeGracePeriodMs?: string;
   podEvictionTimeoutMs?: string;
   clusterCidr?: string;
-}
-
-async function untilSignal(): Promise<void> {
-  const ac = new AbortController();
-  for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => ac.abort());
-  await new Promise<void>((r) => ac.signal.addEventListener("abort", () => r()));
 }
 
 function common(cmd: Command): Command {

@@ -12,6 +12,7 @@ import { createLogger } from "@flotilla/log";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { DEFAULT_DATA_DIR } from "./defaults.ts";
 import { applyConfigFile } from "./config-file.ts";
+import { untilSignal } from "./signals.ts";
 
 export interface AgentSettings {
   natsUrls: string[];
@@ -131,9 +132,7 @@ export function agentCommand(): Command {
         hollowNodes: Number(f.hollowNodes) || 0,
         crashLoopBackoffBaseMs: f.crashLoopBackoffBaseMs ? Number(f.crashLoopBackoffBaseMs) : undefined,
       });
-      const ac = new AbortController();
-      for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => ac.abort());
-      await new Promise<void>((r) => ac.signal.addEventListener("abort", () => r()));
+      await untilSignal();
       await agent.stop();
     });
 }

@@ -11,6 +11,7 @@ import { startEmbeddedNats, type EmbeddedNats } from "../nats-server.ts";
 import { FLOTILLA_VERSION } from "../version.ts";
 import { detectRuntimes, parseLabels, startAgent } from "./agent.ts";
 import type { ServerFlags } from "./server.ts";
+import { untilSignal } from "./signals.ts";
 
 function int(name: string, v: string): number {
   const n = Number(v);
@@ -56,9 +57,7 @@ export async function runServer(f: ServerFlags): Promise<void> {
       });
   log.info({ version: FLOTILLA_VERSION, nats: url, natsServer: nats?.version, kubeconfig: api.kubeconfigPath, node: agent?.kubelets[0]?.cfg.nodeName }, "master ready");
 
-  const ac = new AbortController();
-  for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => ac.abort());
-  await new Promise<void>((r) => ac.signal.addEventListener("abort", () => r()));
+  await untilSignal();
   log.info("stopping");
   await agent?.stop();
   scheduler?.stop();
