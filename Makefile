@@ -70,13 +70,10 @@ docker:
 	fi; \
 	docker version --format 'docker: engine {{.Server.Version}}' 2>/dev/null || echo "docker: daemon not answering (docker tests will skip)"
 
-# Bundles: dist/flotilla.mjs (every command) and dist/flotilla-agent.mjs (the node agent
-# alone, for small machines: it loads neither the apiserver nor the schemas).
-BUNDLE_FLAGS := --bundle --platform=node --format=esm --target=node24 --external:msgpackr-extract --log-level=warning \
-	--banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+# Bundles: dist/flotilla.mjs (every command) and dist/flotilla-agent.cjs (the node agent
+# alone, for small machines); how and why they differ is in scripts/bundle.ts.
 build: deps
-	esbuild services/flotilla/src/main.ts $(BUNDLE_FLAGS) --outfile=dist/flotilla.mjs
-	esbuild services/flotilla/src/agent-main.ts $(BUNDLE_FLAGS) --outfile=dist/flotilla-agent.mjs
+	node scripts/bundle.ts --outdir dist
 
 up: deps
 	@$(NODE_BIN) services/flotilla/src/main.ts up --data-dir $(DATA_DIR)

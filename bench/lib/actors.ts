@@ -1,12 +1,20 @@
 /** Flotilla commands (agent, scheduler, …) as child processes of a bench, with their CPU and memory. */
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { procCpuMs, rssMiB } from "./cpu.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const MAIN = join(ROOT, "services/flotilla/src/main.ts");
 /** The bundled node agent (`make build`): what a node is deployed with. */
-export const AGENT_BUNDLE = join(ROOT, "dist/flotilla-agent.mjs");
+export const AGENT_BUNDLE = join(ROOT, "dist/flotilla-agent.cjs");
+
+/** The node flags of a script's `#!/usr/bin/env -S node …` line: how it runs when executed. */
+export function shebangNodeFlags(file: string): string[] {
+  const first = readFileSync(file, "utf8").split("\n", 1)[0] ?? "";
+  const m = /^#!.*?\bnode\b(.*)$/.exec(first);
+  return m?.[1]?.trim() ? m[1].trim().split(/\s+/) : [];
+}
 
 export interface ActorProcess {
   child: ChildProcess;

@@ -29,12 +29,15 @@ export interface AgentOptions {
   /** Reuse a data dir (a restarted agent). */
   dataDir?: string;
   extraArgs?: string[];
+  /** Run this executable (e.g. the bundled dist/flotilla-agent.cjs, through its `#!` line) instead of the sources. */
+  executable?: string;
 }
 
 export function startFlotillaAgent(opts: AgentOptions): FlotillaAgent {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), `flotilla-agent-${opts.nodeName}-`));
-  const args = [join(ROOT, "services/flotilla/src/main.ts"), "agent", "--server", opts.natsUrl, "--node-name", opts.nodeName, "--node-ip", "127.0.0.1", "--data-dir", dataDir, ...(opts.extraArgs ?? [])];
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FLOTILLA_LOG_LEVEL: process.env["FLOTILLA_LOG_LEVEL"] ?? "warn" } });
+  const args = ["agent", "--server", opts.natsUrl, "--node-name", opts.nodeName, "--node-ip", "127.0.0.1", "--data-dir", dataDir, ...(opts.extraArgs ?? [])];
+  const [command, commandArgs] = opts.executable ? [opts.executable, args] : [process.execPath, [join(ROOT, "services/flotilla/src/main.ts"), ...args]];
+  const child = spawn(command, commandArgs, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FLOTILLA_LOG_LEVEL: process.env["FLOTILLA_LOG_LEVEL"] ?? "warn" } });
   let out = "";
   const append = (b: Buffer) => (out = (out + b.toString()).slice(-64 * 1024));
   child.stdout!.on("data", append);

@@ -7,7 +7,7 @@
 import type { ContainerObject } from "@flotilla/api";
 import type { EventRecorder } from "@flotilla/bus";
 import type { Logger } from "@flotilla/log";
-import { ContainerProber, type ProbeKind, type ProbeState } from "./probes.ts";
+import { ContainerProber, type ProbeKind, type ProbeResult, type ProbeState } from "./probes.ts";
 import type { PodRef, Runtime, RuntimeContainer } from "./runtime/types.ts";
 
 export interface PodHealthDeps {
@@ -46,6 +46,7 @@ export class PodHealth {
       target: { podIp, runtime: this.deps.runtime, containerId: c.id, containerPorts: spec.ports ?? [] },
       log: this.deps.log,
       onChange: (kind, state) => this.onChange(spec, c, kind, state),
+      onResult: failureStreaks((kind, result) => this.deps.events?.record(this.involved(), "Warning", "Unhealthy", `${TITLE[kind]} probe failed: ${result.message}`)),
     });
     this.probers.set(spec.name, { id: c.id, prober });
     prober.start();
@@ -70,9 +71,12 @@ export class PodHealth {
     this.probers.clear();
   }
 
+  private involved(): { kind: string; name: string; namespace: string; uid: string } {
+    return { kind: "Pod", name: this.pod.name, namespace: this.pod.namespace, uid: this.pod.uid };
+  }
+
   private onChange(spec: ContainerObject, c: RuntimeContainer, kind: ProbeKind, state: ProbeState): void {
-    const involved = { kind: "Pod", name: this.pod.name, namespace: this.pod.namespace, uid: this.pod.uid };
-    if (!state.healthy) this.deps.events?.record(involved, "Warning", "Unhealthy", state.message);
+    const involved = this.involved();
     if (kind !== "readiness" && !state.healthy) {
       const probe = kind === "liveness" ? spec.livenessProbe : spec.startupProbe;
       const graceMs = probe?.terminationGracePeriodSeconds !== undefined ? probe.terminationGracePeriodSeconds * 1000 : this.deps.graceMs();
@@ -83,4 +87,21 @@ export class PodHealth {
     }
     this.deps.changed();
   }
+}
+
+/**
+ * Kubernetes records an Unhealthy event for every failed check and lets its event
+ * correlator fold repeats into a count. Until events are de-duplicated here (the
+ * controllers issue), one event per streak of failures of a probe keeps a probe that
+ * fails every second from writing an object every second.
+ */
+function failureStreaks(onFirstFailure: (kind: ProbeKind, result: ProbeResult) => void): (kind: ProbeKind, result: ProbeResult) => void {
+  const failing = new Set<ProbeKind>();
+  return (kind, result) => {
+    if (result.ok) failing.delete(kind);
+    else if (!failing.has(kind)) {
+      failing.add(kind);
+      onFirstFailure(kind, result);
+    }
+  };
 }

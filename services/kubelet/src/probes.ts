@@ -5,7 +5,7 @@
  * the pod worker (kill and restart, ready or not ready).
  */
 import * as http from "node:http";
-import * as https from "node:https";
+import type * as https from "node:https";
 import * as net from "node:net";
 import type { Readable } from "node:stream";
 import type { ContainerObject } from "@flotilla/api";
@@ -124,6 +124,12 @@ function probeHeaders(list: readonly { name: string; value: string }[]): Record<
   return headers;
 }
 
+// node:https loads TLS (OpenSSL contexts, some 4 MB resident); most nodes never run an
+// HTTPS probe, so it is loaded with the first one.
+function httpsClient(): typeof https {
+  return process.getBuiltinModule("node:https");
+}
+
 function httpProbe(g: NonNullable<ProbeSpec["httpGet"]>, host: string, port: number, timeoutMs: number): Promise<ProbeResult> {
   const secure = (g.scheme ?? "HTTP").toUpperCase() === "HTTPS";
   const path = !g.path ? "/" : g.path.startsWith("/") ? g.path : `/${g.path}`;
@@ -143,7 +149,7 @@ function httpProbe(g: NonNullable<ProbeSpec["httpGet"]>, host: string, port: num
     };
     // Node's client never follows redirects, so a 3xx (even to another host) is judged by
     // its status alone and counts as success, as Kubernetes does for redirects off-host.
-    const req = (secure ? https : http).request(options, (res) => {
+    const req = (secure ? httpsClient() : http).request(options, (res) => {
       res.resume();
       res.on("error", () => undefined);
       const code = res.statusCode ?? 0;

@@ -119,7 +119,7 @@ export function agentCommand(): Command {
     .addOption(new Option("--hollow-nodes <n>", "run N hollow kubelets (scale tests) named <node-name>-<i>").default("0"))
     .addOption(new Option("--log-level <level>", "trace, debug, info, warn, error").env("FLOTILLA_LOG_LEVEL").default("info"))
     .action(async (_o: AgentFlags, c: Command) => {
-      applyConfigFile(c, c.getOptionValue("config") as string | undefined);
+      await applyConfigFile(c, c.getOptionValue("config") as string | undefined);
       const f = c.opts<AgentFlags>();
       const agent = await startAgent({
         natsUrls: f.server.flatMap((u) => u.split(",")),

@@ -23,25 +23,25 @@ function file(text: string): string {
 }
 
 describe("settings precedence", () => {
-  it("a flag beats the environment, which beats the file, which beats the default", () => {
+  it("a flag beats the environment, which beats the file, which beats the default", async () => {
     const cfg = file("port: 7000\ndata-dir: /srv/flotilla\n");
     const c1 = command().parse(["--port", "9000"], { from: "user" });
     process.env["TEST_FLOTILLA_PORT"] = "8000";
-    applyConfigFile(c1, cfg);
+    await applyConfigFile(c1, cfg);
     expect(c1.opts()).toEqual({ port: "9000", dataDir: "/srv/flotilla" });
     const c2 = command().parse([], { from: "user" });
-    applyConfigFile(c2, cfg);
+    await applyConfigFile(c2, cfg);
     expect(c2.opts()["port"]).toBe("8000");
     delete process.env["TEST_FLOTILLA_PORT"];
     const c3 = command().parse([], { from: "user" });
-    applyConfigFile(c3, cfg);
+    await applyConfigFile(c3, cfg);
     expect(c3.opts()["port"]).toBe(7000);
   });
 
-  it("an unknown setting or a file that is not a mapping is a clear error", () => {
-    expect(() => applyConfigFile(command().parse([], { from: "user" }), file("prot: 1\n"))).toThrow(/unknown setting "prot"/);
-    expect(() => applyConfigFile(command().parse([], { from: "user" }), file("- a\n"))).toThrow(/must be a YAML mapping/);
-    expect(() => applyConfigFile(command().parse([], { from: "user" }), join(dir, "missing.yaml"))).toThrow(/cannot read config file/);
+  it("an unknown setting or a file that is not a mapping is a clear error", async () => {
+    await expect(applyConfigFile(command().parse([], { from: "user" }), file("prot: 1\n"))).rejects.toThrow(/unknown setting "prot"/);
+    await expect(applyConfigFile(command().parse([], { from: "user" }), file("- a\n"))).rejects.toThrow(/must be a YAML mapping/);
+    await expect(applyConfigFile(command().parse([], { from: "user" }), join(dir, "missing.yaml"))).rejects.toThrow(/cannot read config file/);
   });
 });
 

@@ -5,12 +5,13 @@
  */
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { parse } from "yaml";
 
-export function applyConfigFile(cmd: Command, path: string | undefined): void {
+/** Loads the YAML library only when a file is given: most nodes run with flags alone. */
+export async function applyConfigFile(cmd: Command, path: string | undefined): Promise<void> {
   if (!path) return;
   let doc: unknown;
   try {
+    const { parse } = await import("yaml");
     doc = parse(readFileSync(path, "utf8"));
   } catch (err) {
     throw new Error(`cannot read config file ${path}: ${(err as Error).message}`, { cause: err });

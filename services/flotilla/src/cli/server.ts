@@ -53,7 +53,7 @@ export function serverCommand(): Command {
     .addOption(new Option("--runtime <name...>", "container runtimes of this master's node (default: docker,process when a Docker engine answers, else process)"))
     .addOption(new Option("--node-label <key=value...>", "extra labels of this master's node").default([]))
     .action(async (_opts: ServerFlags, c: Command) => {
-      applyConfigFile(c, c.getOptionValue("config") as string | undefined);
+      await applyConfigFile(c, c.getOptionValue("config") as string | undefined);
       const { runServer } = await import("./server-run.ts");
       await runServer(c.opts<ServerFlags>());
     });
