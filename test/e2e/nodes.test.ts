@@ -9,7 +9,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFlotillaAgent, type FlotillaAgent } from "../support/agent.ts";
-import { KUBECTL, kubectl, kubectlOk, startFlotillaServer, type FlotillaServer } from "../support/flotilla.ts";
+import { KUBECTL, kubectl, kubectlOk, kubectlOnTerminal, startFlotillaServer, TERMINAL_SIZE, type FlotillaServer } from "../support/flotilla.ts";
 import { BUSYBOX_IMAGE, buildBusyboxImage, dockerSkipReason } from "../support/docker.ts";
 
 const dockerSkip = dockerSkipReason();
@@ -45,6 +45,19 @@ async function until<T>(what: string, fn: () => T | undefined, timeoutMs = 20_00
 
 function jsonpath(args: string[], path: string): string {
   return kubectl(server, [...args, "-o", `jsonpath=${path}`]).stdout;
+}
+
+/**
+ * `kubectl exec -it POD -- sh` typed into a terminal: the shell in the pod has a terminal
+ * of its own (a /dev/pts device) with the user's terminal size, runs what is typed, and
+ * its exit code becomes kubectl's.
+ */
+async function expectInteractiveShell(podName: string): Promise<void> {
+  const { code, screen } = await kubectlOnTerminal(server, ["exec", "-it", podName, "--", "sh"], "tty; stty size; echo sum-$((20+22)); exit 3\n", /# /);
+  expect(screen).toMatch(/\/dev\/pts\/\d+\r\n/);
+  expect(screen).toContain(`${TERMINAL_SIZE.rows} ${TERMINAL_SIZE.cols}\r\n`);
+  expect(screen).toContain("sum-42\r\n");
+  expect(code).toBe(3);
 }
 
 beforeAll(async () => {
@@ -101,6 +114,7 @@ describe("nodes", () => {
     const failed = kubectl(server, ["exec", "ticker", "--", "sh", "-c", "exit 3"]);
     expect(failed.code).toBe(3);
     expect(kubectlOk(server, ["exec", "-i", "ticker", "--", "sh"], "echo piped-$GREETING\n").trim()).toBe("piped-hello");
+    await expectInteractiveShell("ticker");
   });
 
   it.skipIf(dockerSkip !== undefined)(`e2e: a pod on the docker runtime runs a locally built image; logs and exec work${dockerSkip ? ` (skipped: ${dockerSkip})` : ""}`, async () => {
@@ -117,6 +131,7 @@ describe("nodes", () => {
     expect(jsonpath(["get", "pod", "in-docker"], "{.status.podIP}")).not.toBe("127.0.0.1");
     await until("docker logs", () => (kubectlOk(server, ["logs", "in-docker"]).includes("started in docker") ? true : undefined));
     expect(kubectlOk(server, ["exec", "in-docker", "--", "echo", "hi from docker"]).trim()).toBe("hi from docker");
+    await expectInteractiveShell("in-docker");
     kubectlOk(server, ["delete", "pod", "in-docker", "--wait=true", "--timeout=60s"]);
   });
 

@@ -3,9 +3,11 @@
  * on free loopback ports, as a user would, and drive it with the real kubectl.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { scriptArgs } from "../../services/kubelet/src/runtime/process-pty.ts";
 import { freePort } from "./ports.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -115,4 +117,37 @@ export function kubectlOk(server: Pick<FlotillaServer, "kubeconfig" | "dataDir">
   const r = kubectl(server, args, input);
   if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${r.code}):\n${r.stderr}\n${r.stdout}`);
   return r.stdout;
+}
+
+export const TERMINAL_SIZE = { rows: 30, cols: 100 };
+
+/**
+ * kubectl on a terminal of its own, as a user types into it: util-linux's `script` gives
+ * it a pseudo-terminal of TERMINAL_SIZE (so `exec -t` is not refused and sends that
+ * size), `input` is typed into it once the screen shows `prompt` (as a user waits for
+ * the shell's prompt), and the result is everything the terminal showed (with its
+ * "\r\n") and kubectl's exit code.
+ */
+export async function kubectlOnTerminal(server: Pick<FlotillaServer, "kubeconfig" | "dataDir">, args: string[], input: string, prompt: RegExp, timeoutMs = 30_000): Promise<{ code: number; screen: string }> {
+  const command = ["sh", "-c", `stty rows ${TERMINAL_SIZE.rows} cols ${TERMINAL_SIZE.cols}; exec "$0" "$@"`, KUBECTL, ...args];
+  const child = spawn("script", scriptArgs(command), {
+    stdio: ["pipe", "pipe", "pipe"],
+    env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: join(server.dataDir, "home"), KUBECONFIG: server.kubeconfig, SHELL: "/bin/sh", TERM: "xterm" },
+  });
+  let screen = "";
+  let typed = false;
+  const show = (b: Buffer): void => {
+    screen += b.toString();
+    if (!typed && prompt.test(screen)) {
+      typed = true;
+      // stdin stays open until kubectl is done: its end would type ^D into the terminal.
+      child.stdin.write(input);
+    }
+  };
+  child.stdout.on("data", show);
+  child.stderr.on("data", show);
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  const [code] = (await once(child, "exit")) as [number | null];
+  clearTimeout(timer);
+  return { code: code ?? -1, screen };
 }

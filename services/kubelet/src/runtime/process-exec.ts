@@ -6,9 +6,10 @@
  * child of the kubelet, not of the container's process group: stopping the container
  * does not end it (the kubelet's exec session, or kill(), does).
  *
- * With `tty` there is no pty library to allocate a terminal: stderr is merged into stdout
- * (by the shell, so the two keep their relative order) and `resize` is absent. Programs
- * that check isatty() behave as when piped.
+ * With `tty` the command runs on a pseudo-terminal that util-linux's `script` allocates
+ * (process-pty.ts): one output stream, as with any tty, and `resize` works. Where
+ * `script` is missing, stderr is merged into stdout by the shell instead, `resize` is
+ * absent, and programs that check isatty() behave as when piped.
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -16,6 +17,7 @@ import { constants } from "node:os";
 import { ProcessRuntimeError } from "./process-store.ts";
 import type { AttemptState } from "./process-store.ts";
 import type { ExecOptions, ExecSession } from "./types.ts";
+import { findScript, ptyResizer, scriptArgs } from "./process-pty.ts";
 
 interface WarnLog {
   warn(obj: object, msg?: string): void;
@@ -25,15 +27,21 @@ interface WarnLog {
 // is reported the way a shell does (message on stderr, exit code 127).
 const PLAIN = 'exec "$@"';
 const MERGED = 'exec 2>&1; exec "$@"';
+let script: string | null | undefined;
 
 /** Start `command` in the container's env and cwd; resolves once it has been spawned. */
 export async function startExec(state: AttemptState, command: readonly string[], opts: ExecOptions, log: WarnLog): Promise<ExecSession> {
   if (command.length === 0) throw new ProcessRuntimeError("InvalidConfig", "exec needs a command");
-  const child = spawn("/bin/sh", ["-c", opts.tty ? MERGED : PLAIN, "flotilla-exec", ...command], {
-    cwd: state.cwd,
-    env: state.env,
-    stdio: [opts.stdin ? "pipe" : "ignore", "pipe", opts.tty ? "ignore" : "pipe"],
-  });
+  if (opts.tty && script === undefined) script = findScript() ?? null;
+  const pty = opts.tty && script !== null;
+  // `script` runs the command through $SHELL: pinned to sh, whatever the kubelet's is.
+  const child = pty
+    ? spawn(script!, scriptArgs(command), { cwd: state.cwd, env: { ...state.env, SHELL: "/bin/sh" }, stdio: ["pipe", "pipe", "ignore"] })
+    : spawn("/bin/sh", ["-c", opts.tty ? MERGED : PLAIN, "flotilla-exec", ...command], {
+        cwd: state.cwd,
+        env: state.env,
+        stdio: [opts.stdin ? "pipe" : "ignore", "pipe", opts.tty ? "ignore" : "pipe"],
+      });
   const exit = new Promise<number>((resolve) => {
     child.once("exit", (code, signal) => resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0)));
   });
@@ -49,11 +57,14 @@ export async function startExec(state: AttemptState, command: readonly string[],
   child.stdin?.on("error", () => undefined);
   const { stdin, stdout, stderr } = child;
   if (!stdout) throw new ProcessRuntimeError("StartFailed", "exec has no stdout pipe"); // cannot happen: stdio[1] is "pipe"
+  // Without -i the terminal still needs an input side (script ends at its EOF only after the command).
+  if (pty && !opts.stdin) stdin?.end();
   return {
-    stdin: stdin ?? undefined,
+    stdin: opts.stdin ? (stdin ?? undefined) : undefined,
     stdout,
     stderr: stderr ?? undefined,
     exit,
+    ...(pty && child.pid !== undefined ? { resize: ptyResizer(child.pid, (err) => log.warn({ err }, "could not resize the exec terminal")) } : {}),
     kill: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     },

@@ -202,9 +202,21 @@ describe("process runtime", () => {
     const [out, err, code] = await Promise.all([readAll(s.stdout), readAll(s.stderr as Readable), s.exit]);
     expect([out, err, code]).toEqual([`bar\n${work}\n`, "err\n", 4]);
 
-    const tty = await rt.exec(c.id, ["sh", "-c", "echo out; echo err >&2"], { stdin: false, tty: true });
+    // A real terminal: one stream with the tty's "\r\n", isatty() true, the exit code kept.
+    const tty = await rt.exec(c.id, ["sh", "-c", "echo out; echo err >&2; [ -t 1 ] && echo is-a-tty; echo \"$FOO\"; exit 3"], { stdin: false, tty: true });
     expect(tty.stderr).toBeUndefined();
-    expect(await readAll(tty.stdout)).toBe("out\nerr\n");
+    expect(await Promise.all([readAll(tty.stdout), tty.exit])).toEqual(["out\r\nerr\r\nis-a-tty\r\nbar\r\n", 3]);
+
+    // An interactive shell whose terminal is resized before it runs `stty size`.
+    const shell = await rt.exec(c.id, ["sh"], { stdin: true, tty: true });
+    shell.resize?.(132, 43);
+    const output = readAll(shell.stdout);
+    await new Promise((r) => setTimeout(r, 300));
+    shell.stdin?.write("stty size; tty; exit 4\n");
+    const [text, shellCode] = await Promise.all([output, shell.exit]);
+    expect(text).toContain("43 132\r\n");
+    expect(text).toMatch(/\/dev\/pts\/\d+\r\n/);
+    expect(shellCode).toBe(4);
 
     const cat = await rt.exec(c.id, ["cat"], { stdin: true, tty: false });
     cat.stdin?.end("piped\n");
