@@ -14,7 +14,7 @@ import { CidrAllocator, CidrExhaustedError, DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_M
 import { evictions, NODE_LIFECYCLE_DEFAULTS, nodeStatusUpdate, podsToMarkNotReady, taintUpdate, type NodeLifecycleConfig } from "./lifecycle.ts";
 
 export interface NodeControllerOptions extends Partial<NodeLifecycleConfig> {
-  /** How often nodes are judged. @default 250 */
+  /** How often nodes are judged (a pass over an in-memory map: 1,000 nodes cost microseconds). @default 100 */
   monitorPeriodMs?: number;
   /** @default "10.42.0.0/16" */
   clusterCidr?: string;
@@ -57,7 +57,7 @@ export class NodeController {
     this.log = deps.log;
     this.events = deps.events;
     this.cfg = { gracePeriodMs: opts.gracePeriodMs ?? NODE_LIFECYCLE_DEFAULTS.gracePeriodMs, ...(opts.podEvictionTimeoutMs !== undefined ? { podEvictionTimeoutMs: opts.podEvictionTimeoutMs } : {}) };
-    this.monitorPeriodMs = opts.monitorPeriodMs ?? 250;
+    this.monitorPeriodMs = opts.monitorPeriodMs ?? 100;
     this.prefix = opts.subjectPrefix ?? "flotilla";
     this.cidrs = new CidrAllocator(opts.clusterCidr ?? DEFAULT_CLUSTER_CIDR, opts.nodeCidrMaskSize ?? DEFAULT_NODE_MASK_SIZE);
     this.nodes = new Informer<NodeObject>(deps.client, { resource: "nodes" }, deps.log);
@@ -138,15 +138,23 @@ export class NodeController {
       const byNode = new Map<string, PodObject[]>();
       for (const p of this.pods.list()) {
         const n = p.spec?.nodeName;
-        if (n) byNode.set(n, [...(byNode.get(n) ?? []), p]);
+        if (!n) continue;
+        const list = byNode.get(n);
+        if (list) list.push(p);
+        else byNode.set(n, [p]);
       }
       // Nodes are judged concurrently (bounded): when a rack loses power, the last of a
-      // hundred nodes must not wait for the writes of the ninety-nine before it.
-      const queue = this.nodes.list();
-      const worker = async () => {
-        for (let node = queue.pop(); node; node = queue.pop()) await this.judge(node, byNode.get(node.metadata?.name ?? "") ?? [], now);
-      };
-      await Promise.all(Array.from({ length: JUDGE_CONCURRENCY }, worker));
+      // hundred nodes must not wait for the writes of the ninety-nine before it. Every
+      // node's conditions (what `kubectl get nodes` and the scheduler read) are written
+      // before any taint, event or pod write of the pass, which would otherwise queue
+      // in front of the later nodes' NotReady.
+      const plans = this.nodes.list().map((node) => ({ node, updated: nodeStatusUpdate(node, this.lastHeard.get(node.metadata?.name ?? ""), now, this.cfg, this.startedMs) ?? taintUpdate(node, now) }));
+      // A node whose write fails (a conflict, a 429) is judged again next pass; the others go on.
+      const failed = (node: NodeObject) => (err: unknown) => this.log.warn({ err: (err as Error).message, node: node.metadata?.name }, "node update failed; retrying next pass");
+      await forEachBounded(plans, JUDGE_CONCURRENCY, async ({ node, updated }) => {
+        if (updated) await this.writeConditions(node, updated).catch(failed(node));
+      });
+      await forEachBounded(plans, JUDGE_CONCURRENCY, ({ node, updated }) => this.judge(node, updated, byNode.get(node.metadata?.name ?? "") ?? [], now).catch(failed(node)));
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, "node monitor pass failed");
     } finally {
@@ -154,10 +162,10 @@ export class NodeController {
     }
   }
 
-  private async judge(node: NodeObject, pods: PodObject[], now: number): Promise<void> {
+  /** Taints, events, pods and evictions of one node, once its conditions are written. */
+  private async judge(node: NodeObject, updated: NodeObject | undefined, pods: PodObject[], now: number): Promise<void> {
     const name = node.metadata?.name ?? "";
-    const updated = nodeStatusUpdate(node, this.lastHeard.get(name), now, this.cfg, this.startedMs) ?? taintUpdate(node, now);
-    if (updated) await this.write(node, updated);
+    if (updated) await this.writeTaints(node, updated);
     const current = updated ?? node;
     const ready = current.status?.conditions?.find((c) => c.type === "Ready")?.status;
     if (ready === "True") {
@@ -178,14 +186,14 @@ export class NodeController {
     for (const p of evict) await this.evict(p, name);
   }
 
-  private async write(before: NodeObject, after: NodeObject): Promise<void> {
-    const name = before.metadata?.name ?? "";
-    if (JSON.stringify(before.status?.conditions) !== JSON.stringify(after.status?.conditions)) {
-      await this.client.patch("nodes", undefined, name, MERGE, { status: { conditions: after.status?.conditions ?? [] } }, { fieldManager: MANAGER, subresource: "status" });
-    }
-    if (JSON.stringify(before.spec?.taints ?? []) !== JSON.stringify(after.spec?.taints ?? [])) {
-      await this.client.patch("nodes", undefined, name, MERGE, { spec: { taints: after.spec?.taints?.length ? after.spec.taints : null } }, { fieldManager: MANAGER });
-    }
+  private async writeConditions(before: NodeObject, after: NodeObject): Promise<void> {
+    if (JSON.stringify(before.status?.conditions) === JSON.stringify(after.status?.conditions)) return;
+    await this.client.patch("nodes", undefined, before.metadata?.name ?? "", MERGE, { status: { conditions: after.status?.conditions ?? [] } }, { fieldManager: MANAGER, subresource: "status" });
+  }
+
+  private async writeTaints(before: NodeObject, after: NodeObject): Promise<void> {
+    if (JSON.stringify(before.spec?.taints ?? []) === JSON.stringify(after.spec?.taints ?? [])) return;
+    await this.client.patch("nodes", undefined, before.metadata?.name ?? "", MERGE, { spec: { taints: after.spec?.taints?.length ? after.spec.taints : null } }, { fieldManager: MANAGER });
   }
 
   private async patchPodStatus(p: PodObject): Promise<void> {
@@ -207,3 +215,12 @@ export class NodeController {
   }
 }
 
+
+/** Runs fn over items with at most `limit` in flight; resolves when all are done. */
+async function forEachBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

@@ -98,8 +98,8 @@ describe("node lifecycle: conditions from heartbeats", () => {
     expect(cond(out, "Ready")?.status).toBe("True");
   });
 
-  it("node lifecycle: the defaults are a 2.5 s grace period and no eviction cap", () => {
-    expect(NODE_LIFECYCLE_DEFAULTS).toEqual({ gracePeriodMs: 2500 });
+  it("node lifecycle: the defaults are a 2 s grace period and no eviction cap", () => {
+    expect(NODE_LIFECYCLE_DEFAULTS).toEqual({ gracePeriodMs: 2000 });
   });
 });
 

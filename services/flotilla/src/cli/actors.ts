@@ -6,6 +6,7 @@
 import { Command, Option } from "commander";
 import { connectBus } from "@flotilla/bus";
 import { createLogger } from "@flotilla/log";
+import { DEFAULT_NODE_GRACE_PERIOD_MS } from "./defaults.ts";
 import { untilSignal } from "./signals.ts";
 
 interface ActorFlags {
@@ -36,7 +37,7 @@ export function schedulerCommand(): Command {
 
 export function controllerManagerCommand(): Command {
   return common(new Command("controller-manager").description("run the controller-manager alone"))
-    .addOption(new Option("--node-grace-period-ms <ms>", "silence after which a node is NotReady").default("2500"))
+    .addOption(new Option("--node-grace-period-ms <ms>", "silence after which a node is NotReady (heartbeats come every 1 s)").default(String(DEFAULT_NODE_GRACE_PERIOD_MS)))
     .addOption(new Option("--pod-eviction-timeout-ms <ms>", "cap on how long pods stay on an unreachable node"))
     .addOption(new Option("--cluster-cidr <cidr>", "IPv4 range node podCIDRs come from").default("10.42.0.0/16"))
     .action(async (_o: ActorFlags, c: Command) => {

@@ -1,7 +1,7 @@
 /** `flotilla server`: one master — nats-server (embedded or external) and the apiserver. */
 import { Command, Option } from "commander";
 import { applyConfigFile } from "./config-file.ts";
-import { DEFAULT_DATA_DIR } from "./defaults.ts";
+import { DEFAULT_DATA_DIR, DEFAULT_NODE_GRACE_PERIOD_MS } from "./defaults.ts";
 
 export interface ServerFlags {
   config?: string;
@@ -43,7 +43,7 @@ export function serverCommand(): Command {
     .addOption(new Option("--service-cidr <cidr>", "IPv4 range of Service ClusterIPs").env("FLOTILLA_SERVICE_CIDR").default("10.43.0.0/16"))
     .addOption(new Option("--log-level <level>", "trace, debug, info, warn, error").env("FLOTILLA_LOG_LEVEL").default("info"))
     .addOption(new Option("--cluster-cidr <cidr>", "IPv4 range node podCIDRs come from").env("FLOTILLA_CLUSTER_CIDR").default("10.42.0.0/16"))
-    .addOption(new Option("--node-grace-period-ms <ms>", "silence after which a node is NotReady (heartbeats come every 1 s)").env("FLOTILLA_NODE_GRACE_PERIOD_MS").default("2500"))
+    .addOption(new Option("--node-grace-period-ms <ms>", "silence after which a node is NotReady (heartbeats come every 1 s)").env("FLOTILLA_NODE_GRACE_PERIOD_MS").default(String(DEFAULT_NODE_GRACE_PERIOD_MS)))
     .addOption(new Option("--pod-eviction-timeout-ms <ms>", "cap on how long pods stay on an unreachable node (default: their tolerations, 300 s)").env("FLOTILLA_POD_EVICTION_TIMEOUT_MS"))
     .addOption(new Option("--disable-agent", "do not run a node (kubelet) on this master").env("FLOTILLA_DISABLE_AGENT"))
     .addOption(new Option("--disable-scheduler", "do not run the scheduler on this master").env("FLOTILLA_DISABLE_SCHEDULER"))
