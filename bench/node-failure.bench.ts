@@ -36,6 +36,18 @@ const soakMs = Number(flags["soak-seconds"]) * 1000;
 type Cond = { type: string; status: string };
 const readyOf = (o: { [k: string]: unknown }): string => ((o["status"] as { conditions?: Cond[] } | undefined)?.conditions ?? []).find((c) => c.type === "Ready")?.status ?? "";
 
+/** 1,000 kubelets registering at once can fill the apiserver's in-flight limit: a 429 means "later", as for any client. */
+async function patiently<T>(call: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await call();
+    } catch (err) {
+      if ((err as { code?: number }).code !== 429) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
 async function main(): Promise<void> {
   process.stdout.write(`${environmentLine()}\n`);
   // A /12 of pod CIDRs: the default /16 has /24s for 256 nodes (as k3s's).
@@ -45,16 +57,12 @@ async function main(): Promise<void> {
   const doomed = spawnFlotilla(agentArgs("victim", victims));
   try {
     for (let t0 = performance.now(); ; ) {
-      // 1,000 kubelets registering at once can fill the apiserver's in-flight limit: a 429 here means "later".
-      const list = await server.client.list("nodes", undefined).catch((err: unknown) => {
-        if ((err as { code?: number }).code === 429) return { items: [] };
-        throw err;
-      });
+      const list = await patiently(() => server.client.list("nodes", undefined));
       if (list.items.filter((n) => readyOf(n) === "True").length >= nodes) break;
       if (performance.now() - t0 > 180_000) throw new Error(`nodes not Ready after 180 s:\n${healthy.output()}\n${doomed.output()}`);
       await new Promise((r) => setTimeout(r, 500));
     }
-    const rv = (await server.client.list("nodes", undefined, { limit: 1 })).metadata.resourceVersion ?? "";
+    const rv = (await patiently(() => server.client.list("nodes", undefined, { limit: 1 }))).metadata.resourceVersion ?? "";
     let killedAt = Number.POSITIVE_INFINITY;
     const lastHeard = new Map<string, number>();
     let maxGap = { node: "", ms: 0 };

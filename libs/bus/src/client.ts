@@ -80,8 +80,8 @@ export class ApiClient {
     await this.call(BusVerb.Create, "pods", { ...opts, namespace, name, subresource: "binding", body });
   }
 
-  /** PUT semantics: conditional on body.metadata.resourceVersion when set. */
-  update(resource: string, body: KubeObject, opts: WriteOptions & { subresource?: "status" } = {}): Promise<KubeObject> {
+  /** PUT semantics: conditional on body.metadata.resourceVersion when set. `finalize` (namespaces) writes only spec.finalizers. */
+  update(resource: string, body: KubeObject, opts: WriteOptions & { subresource?: "status" | "finalize" } = {}): Promise<KubeObject> {
     const m = body.metadata;
     return this.call(BusVerb.Update, resource, { ...opts, ...(m.namespace ? { namespace: m.namespace } : {}), name: m.name!, body });
   }

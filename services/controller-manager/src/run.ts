@@ -1,12 +1,18 @@
 /**
- * The controller manager: today the node controller (the other controllers come with
- * the controllers issue). One process-level entry, `run`-style: given a NATS
- * connection and a logger, start, and stop on request.
+ * The controller manager: the node controller, the workload controllers (ReplicaSet,
+ * Deployment), the garbage collector and the namespace controller, on one NATS
+ * connection and one set of shared informers. Every controller registers its informer
+ * handlers first; the informers start after, so each handler sees every object.
  */
 import { ApiClient, EventRecorder } from "@flotilla/bus";
 import type { Logger } from "@flotilla/log";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { DeploymentController } from "./deployment/controller.ts";
+import { GarbageCollector } from "./gc/controller.ts";
+import { SharedInformers } from "./informers.ts";
+import { NamespaceController } from "./namespace/controller.ts";
 import { NodeController, type NodeControllerOptions } from "./node/controller.ts";
+import { ReplicaSetController } from "./replicaset/controller.ts";
 
 export interface ControllerManagerOptions {
   node?: NodeControllerOptions;
@@ -14,13 +20,31 @@ export interface ControllerManagerOptions {
 
 export interface ControllerManager {
   node: NodeController;
-  stop(): void;
+  stop(): Promise<void>;
 }
 
 export async function startControllerManager(nc: NatsConnection, log: Logger, opts: ControllerManagerOptions = {}): Promise<ControllerManager> {
   const client = new ApiClient(nc, { subjectPrefix: opts.node?.subjectPrefix ?? "flotilla" });
-  const events = new EventRecorder(client, "node-controller", log);
-  const node = new NodeController({ client, nc, log: log.child({ controller: "node" }), events }, opts.node);
+  const informers = new SharedInformers(client, log.child({ component: "informers" }));
+  const recorder = (component: string) => new EventRecorder(client, component, log);
+  const node = new NodeController({ client, nc, log: log.child({ controller: "node" }), events: recorder("node-controller"), informers }, opts.node);
+  const loops = [
+    new ReplicaSetController({ client, log: log.child({ controller: "replicaset" }), events: recorder("replicaset-controller"), informers }),
+    new DeploymentController({ client, log: log.child({ controller: "deployment" }), events: recorder("deployment-controller"), informers }),
+    new GarbageCollector({ client, log: log.child({ controller: "garbage-collector" }), informers }),
+    new NamespaceController({ client, log: log.child({ controller: "namespace" }), informers }),
+  ];
+  informers.start();
+  const abort = new AbortController();
+  const running = loops.map((c) => c.run(abort.signal).catch((err: unknown) => log.error({ err }, "controller stopped")));
   await node.start();
-  return { node, stop: () => node.stop() };
+  return {
+    node,
+    async stop() {
+      node.stop();
+      abort.abort();
+      await Promise.all(running);
+      informers.stop();
+    },
+  };
 }

@@ -60,10 +60,11 @@ export async function startBusApi(nc: NatsConnection, svc: ApiService, log: Logg
     if (rq === null || typeof rq !== "object") throw new BadRequestError("the request must be a msgpack map");
     const ns = info.namespaced ? rq.namespace : undefined;
     const write = { dryRun: rq.dryRun === true, strict: true, ...(rq.fieldManager ? { fieldManager: rq.fieldManager } : {}) };
-    if (rq.subresource !== undefined && rq.subresource !== "status" && !(verb === "create" && rq.subresource === "binding")) {
+    const finalize = verb === "update" && rq.subresource === "finalize" && info.resource === "namespaces";
+    if (rq.subresource !== undefined && rq.subresource !== "status" && !(verb === "create" && rq.subresource === "binding") && !finalize) {
       throw new BadRequestError(`subresource ${String(rq.subresource)} is not supported for ${verb}`);
     }
-    const sub = rq.subresource === "status" ? { subresource: "status" as const } : {};
+    const sub = rq.subresource === "status" ? { subresource: "status" as const } : finalize ? { subresource: "finalize" as const } : {};
     switch (verb) {
       case "get":
         return reply(m, { object: await svc.get(info, ns, need(rq.name, "name"), rq.resourceVersion) });
@@ -82,7 +83,7 @@ export async function startBusApi(nc: NatsConnection, svc: ApiService, log: Logg
         return reply(m, { object: r.object, warnings: r.warnings });
       }
       case "patch": {
-        const r = await patchObject(svc, info, ns, need(rq.name, "name"), parsePatchType(rq.patchType), rq.body, { ...write, force: rq.force === true, ...sub });
+        const r = await patchObject(svc, info, ns, need(rq.name, "name"), parsePatchType(rq.patchType), rq.body, { ...write, force: rq.force === true, ...(rq.subresource === "status" ? { subresource: "status" as const } : {}) });
         return reply(m, { object: r.object, warnings: r.warnings });
       }
       case "delete": {

@@ -182,6 +182,13 @@ export async function handleResource(ctx: HandlerContext): Promise<void> {
     writeJson(res, 201, await bindPod(svc, info, ri.namespace, ri.name!, await body(ctx), writeOptions(query, req.headers["user-agent"])));
     return;
   }
+  if (ri.subresource === "finalize") {
+    // namespaces/finalize: PUT only, and only spec.finalizers is taken from the body.
+    if (info.resource !== "namespaces" || ri.verb !== "update") throw new MethodNotAllowedError(`${ri.verb} is not supported on ${info.resource}/finalize`);
+    const r = await svc.update(info, undefined, ri.name!, await body(ctx), { ...writeOptions(query, req.headers["user-agent"]), subresource: "finalize" });
+    writeObject(res, 200, negotiate(req.headers.accept, false), info.resource, r.object, r.warnings);
+    return;
+  }
   if (ri.subresource && ri.subresource !== "status") throw new MethodNotAllowedError(`${info.resource}/${ri.subresource} is not served yet`);
   const sub: "status" | undefined = ri.subresource === "status" ? "status" : undefined;
   switch (ri.verb) {

@@ -267,7 +267,9 @@ export class ApiService {
   /** An object being deleted whose last finalizer is gone is removed, not updated. */
   private async finishUpdate(key: string, next: KubeObject, revision: number): Promise<{ revision: number; deleted: boolean }> {
     const m = next.metadata;
-    if (m.deletionTimestamp && (!m.finalizers || m.finalizers.length === 0)) return { revision: await this.store.delete(key, revision), deleted: true };
+    // A namespace also waits for its spec.finalizers (the namespace controller empties them once its content is gone).
+    const nsFinalizers = (next["spec"] as { finalizers?: string[] } | undefined)?.finalizers ?? [];
+    if (m.deletionTimestamp && (!m.finalizers || m.finalizers.length === 0) && (next.kind !== "Namespace" || nsFinalizers.length === 0)) return { revision: await this.store.delete(key, revision), deleted: true };
     return { revision: await this.store.update(key, next, revision), deleted: false };
   }
 
@@ -278,7 +280,7 @@ export class ApiService {
    * object, allocate, and (except for apply, which owns its managedFields) record the
    * writer's fields.
    */
-  async admitUpdate(info: ResourceInfo, current: KubeObject, raw: unknown, opts: WriteOptions & { subresource?: "status" }, recordManager = true, decoded = false): Promise<{ object: KubeObject; warnings: string[] }> {
+  async admitUpdate(info: ResourceInfo, current: KubeObject, raw: unknown, opts: WriteOptions & { subresource?: "status" | "finalize" }, recordManager = true, decoded = false): Promise<{ object: KubeObject; warnings: string[] }> {
     const { object, warnings } = decoded ? { object: raw as KubeObject, warnings: [] } : this.admit(info, raw, opts);
     const next = prepareForUpdate(info, current, object, opts.subresource);
     // A PUT body usually lacks what the server allocated (ClusterIP, node ports).
@@ -288,7 +290,7 @@ export class ApiService {
     return { object: recordManager ? this.track(info, current, next, opts, opts.subresource) : next, warnings };
   }
 
-  async update(info: ResourceInfo, namespace: string | undefined, name: string, raw: unknown, opts: WriteOptions & { subresource?: "status" } = {}): Promise<WriteResult> {
+  async update(info: ResourceInfo, namespace: string | undefined, name: string, raw: unknown, opts: WriteOptions & { subresource?: "status" | "finalize" } = {}): Promise<WriteResult> {
     const { object, warnings } = this.admit(info, raw, opts);
     if (object.metadata.name !== undefined && object.metadata.name !== name) {
       throw new BadRequestError(`the name of the object (${object.metadata.name}) does not match the name on the URL (${name})`);

@@ -121,9 +121,12 @@ export function prepareForCreate(info: ResourceInfo, obj: KubeObject, namespace:
  * `subresource` "status" takes only the status from `next`; the main resource takes
  * everything but the status (for kinds that have a status subresource).
  */
-export function prepareForUpdate(info: ResourceInfo, old: KubeObject, next: KubeObject, subresource?: "status"): KubeObject {
+export function prepareForUpdate(info: ResourceInfo, old: KubeObject, next: KubeObject, subresource?: "status" | "finalize"): KubeObject {
   let out: KubeObject;
-  if (subresource === "status") {
+  if (subresource === "finalize") {
+    out = cloneJson(old);
+    out["spec"] = { ...(old["spec"] as object), finalizers: (next["spec"] as { finalizers?: string[] } | undefined)?.finalizers ?? [] };
+  } else if (subresource === "status") {
     out = { ...cloneJson(old), status: next["status"] };
     // Labels and annotations may be written along with status (kubelets do); identity may not.
     out.metadata = { ...out.metadata, labels: next.metadata.labels ?? old.metadata.labels, annotations: next.metadata.annotations ?? old.metadata.annotations };
@@ -135,6 +138,8 @@ export function prepareForUpdate(info: ResourceInfo, old: KubeObject, next: Kube
       if (old["status"] === undefined) delete out["status"];
       else out["status"] = old["status"];
     }
+    // A namespace's finalizers change only through namespaces/finalize, as in Kubernetes.
+    if (info.resource === "namespaces") out["spec"] = { ...(out["spec"] as object), finalizers: (old["spec"] as { finalizers?: string[] } | undefined)?.finalizers ?? [] };
   }
   const m = out.metadata;
   const o = old.metadata;

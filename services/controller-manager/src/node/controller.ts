@@ -7,9 +7,10 @@
  */
 import { NotFoundError, type NodeObject, type PodObject } from "@flotilla/api";
 import { allNodesSubject, decode, NodeChannel, nodeOfSubject, type ApiClient, type EventRecorder, type NodeHeartbeat } from "@flotilla/bus";
-import { Informer } from "@flotilla/informer";
+import type { Informer } from "@flotilla/informer";
 import type { Logger } from "@flotilla/log";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { SharedInformers } from "../informers.ts";
 import { CidrAllocator, CidrExhaustedError, DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_MASK_SIZE } from "./cidr.ts";
 import { evictions, NODE_LIFECYCLE_DEFAULTS, nodeStatusUpdate, podsToMarkNotReady, taintUpdate, type NodeLifecycleConfig } from "./lifecycle.ts";
 
@@ -51,7 +52,7 @@ export class NodeController {
   /** Nodes already told there is no podCIDR left. */
   private readonly noCidr = new Set<string>();
 
-  constructor(deps: { client: ApiClient; nc: NatsConnection; log: Logger; events: EventRecorder }, opts: NodeControllerOptions = {}) {
+  constructor(deps: { client: ApiClient; nc: NatsConnection; log: Logger; events: EventRecorder; informers: SharedInformers }, opts: NodeControllerOptions = {}) {
     this.client = deps.client;
     this.nc = deps.nc;
     this.log = deps.log;
@@ -60,8 +61,9 @@ export class NodeController {
     this.monitorPeriodMs = opts.monitorPeriodMs ?? 100;
     this.prefix = opts.subjectPrefix ?? "flotilla";
     this.cidrs = new CidrAllocator(opts.clusterCidr ?? DEFAULT_CLUSTER_CIDR, opts.nodeCidrMaskSize ?? DEFAULT_NODE_MASK_SIZE);
-    this.nodes = new Informer<NodeObject>(deps.client, { resource: "nodes" }, deps.log);
-    this.pods = new Informer<PodObject>(deps.client, { resource: "pods" }, deps.log);
+    this.nodes = deps.informers.informer<NodeObject>("nodes");
+    this.pods = deps.informers.informer<PodObject>("pods");
+    this.nodes.on({ add: (n) => this.assignCidr(n), update: (_o, n) => this.assignCidr(n), delete: (n) => this.forget(n) });
   }
 
   async start(): Promise<void> {
@@ -77,10 +79,9 @@ export class NodeController {
         this.lastHeard.set(node, Date.now());
       },
     });
-    this.nodes.on({ add: (n) => this.assignCidr(n), update: (_o, n) => this.assignCidr(n), delete: (n) => this.forget(n) });
-    this.nodes.start();
-    this.pods.start();
+    // The shared informers are started by the controller manager once every controller has registered.
     await Promise.all([this.nodes.synced, this.pods.synced]);
+    for (const n of this.nodes.list()) this.assignCidr(n); // nodes listed before the cache was complete
     this.timer = setInterval(() => void this.monitor(), this.monitorPeriodMs);
     this.log.info({ gracePeriodMs: this.cfg.gracePeriodMs, podEvictionTimeoutMs: this.cfg.podEvictionTimeoutMs }, "node controller started");
   }
@@ -88,8 +89,6 @@ export class NodeController {
   stop(): void {
     clearInterval(this.timer);
     this.sub?.unsubscribe();
-    this.nodes.stop();
-    this.pods.stop();
   }
 
   private forget(n: NodeObject): void {

@@ -48,7 +48,7 @@ export function controllerManagerCommand(): Command {
         node: { gracePeriodMs: Number(f.nodeGracePeriodMs), clusterCidr: f.clusterCidr ?? "10.42.0.0/16", ...(f.podEvictionTimeoutMs ? { podEvictionTimeoutMs: Number(f.podEvictionTimeoutMs) } : {}) },
       });
       await untilSignal();
-      cm.stop();
+      await cm.stop();
       await nc.drain();
     });
 }

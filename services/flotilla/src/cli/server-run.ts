@@ -61,7 +61,7 @@ export async function runServer(f: ServerFlags): Promise<void> {
   log.info("stopping");
   await agent?.stop();
   scheduler?.stop();
-  cm?.stop();
+  await cm?.stop();
   await schedNc?.drain();
   await cmNc?.drain();
   await api.stop();

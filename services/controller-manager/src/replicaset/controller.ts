@@ -1,0 +1,191 @@
+/**
+ * The ReplicaSet controller: keeps `spec.replicas` pods of each ReplicaSet, adopting
+ * matching orphans and releasing pods that stopped matching, and reports status. The
+ * decisions are logic.ts's; this file reads the caches and writes.
+ *
+ * Expectations: after creating or deleting pods it waits until the pod informer has
+ * shown them before deciding again, or a slow watch would make it create twice.
+ */
+import { NotFoundError, type PodObject, type ReplicaSetObject } from "@flotilla/api";
+import type { ApiClient, EventRecorder } from "@flotilla/bus";
+import { Expectations, runController, WorkQueue, type ReconcileResult } from "@flotilla/controller";
+import { keyOf, type Informer } from "@flotilla/informer";
+import type { Logger } from "@flotilla/log";
+import type { SharedInformers } from "../informers.ts";
+import { controllerRef, OwnerIndex } from "../owner-index.ts";
+import { claimPods, nextAvailabilityCheckMs, planReplicaSet, podFromTemplate, replicaSetStatus, slowStartBatches, statusChanged } from "./logic.ts";
+import { adoptPatch, releasePatch } from "./refs.ts";
+
+const MERGE = "application/merge-patch+json";
+const MANAGER = "replicaset-controller";
+
+export interface ReplicaSetControllerOptions {
+  /** Concurrent reconciles (different ReplicaSets). @default 5 */
+  workers?: number;
+}
+
+export class ReplicaSetController {
+  private readonly client: ApiClient;
+  private readonly log: Logger;
+  private readonly events: EventRecorder;
+  private readonly queue = new WorkQueue();
+  private readonly expectations = new Expectations();
+  private readonly sets: Informer<ReplicaSetObject>;
+  private readonly pods: Informer<PodObject>;
+  private readonly podsByOwner = new OwnerIndex<PodObject>();
+  private readonly workers: number;
+
+  constructor(deps: { client: ApiClient; log: Logger; events: EventRecorder; informers: SharedInformers }, opts: ReplicaSetControllerOptions = {}) {
+    this.client = deps.client;
+    this.log = deps.log;
+    this.events = deps.events;
+    this.workers = opts.workers ?? 5;
+    this.sets = deps.informers.informer<ReplicaSetObject>("replicasets");
+    this.pods = deps.informers.informer<PodObject>("pods");
+    this.sets.on({
+      add: (rs) => this.queue.add(keyOf(rs)),
+      update: (_old, rs) => this.queue.add(keyOf(rs)),
+      delete: (rs) => this.expectations.delete(keyOf(rs)),
+    });
+    this.pods.on({
+      add: (p) => this.podAdded(p),
+      update: (old, p) => this.podUpdated(old, p),
+      delete: (p) => this.podDeleted(p),
+    });
+  }
+
+  run(signal: AbortSignal): Promise<void> {
+    return runController({ name: "replicaset", synced: [this.sets.synced, this.pods.synced], queue: this.queue, workers: this.workers, reconcile: (key) => this.reconcile(key), log: this.log }, signal);
+  }
+
+  /** The key of the ReplicaSet controlling a pod, if a ReplicaSet does. */
+  private ownerKey(p: PodObject): string | undefined {
+    const ref = controllerRef(p);
+    if (ref?.kind !== "ReplicaSet") return undefined;
+    return `${p.metadata?.namespace ?? ""}/${ref.name}`;
+  }
+
+  /** ReplicaSets of the pod's namespace whose selector matches it: candidates to adopt an orphan. */
+  private enqueueMatching(p: PodObject): void {
+    const ns = p.metadata?.namespace ?? "";
+    for (const rs of this.sets.list()) {
+      if (rs.metadata?.namespace === ns && claimPods(rs, [p]).adopt.length > 0) this.queue.add(keyOf(rs));
+    }
+  }
+
+  private podAdded(p: PodObject): void {
+    this.podsByOwner.set(p);
+    const key = this.ownerKey(p);
+    if (key) {
+      this.expectations.creationObserved(key);
+      this.queue.add(key);
+    } else if (!controllerRef(p)) this.enqueueMatching(p);
+  }
+
+  private podUpdated(old: PodObject, p: PodObject): void {
+    this.podsByOwner.set(p, old);
+    const key = this.ownerKey(p);
+    const oldKey = this.ownerKey(old);
+    // A pod being deleted counts as gone for the expectations, as Kubernetes does.
+    if (key && p.metadata?.deletionTimestamp && !old.metadata?.deletionTimestamp) this.expectations.deletionObserved(key);
+    if (oldKey && oldKey !== key) this.queue.add(oldKey);
+    if (key) this.queue.add(key);
+    else if (!controllerRef(p) && JSON.stringify(old.metadata?.labels) !== JSON.stringify(p.metadata?.labels)) this.enqueueMatching(p);
+    else if (!controllerRef(p) && oldKey) this.enqueueMatching(p);
+  }
+
+  private podDeleted(p: PodObject): void {
+    this.podsByOwner.remove(p);
+    const key = this.ownerKey(p);
+    if (!key) return;
+    if (!p.metadata?.deletionTimestamp) this.expectations.deletionObserved(key);
+    this.queue.add(key);
+  }
+
+  private async reconcile(key: string): Promise<ReconcileResult | void> {
+    const rs = this.sets.get(key);
+    if (!rs) {
+      this.expectations.delete(key);
+      return;
+    }
+    const m = rs.metadata ?? {};
+    const ns = m.namespace ?? "";
+    const { owned, adopt, release } = claimPods(rs, [...this.podsByOwner.ownedBy(m.uid ?? ""), ...this.podsByOwner.orphansIn(ns)]);
+    for (const p of adopt) await this.patchPod(p, adoptPatch(p, rs));
+    for (const p of release) await this.patchPod(p, releasePatch(p, m.uid ?? ""));
+    const pods = [...owned, ...adopt];
+    let failure: { reason: "FailedCreate" | "FailedDelete"; message: string } | undefined;
+    if (this.expectations.satisfied(key) && !m.deletionTimestamp) {
+      const plan = planReplicaSet(rs, pods, Date.now());
+      if (plan.create > 0) failure = await this.createPods(key, rs, plan.create);
+      else if (plan.delete.length > 0) failure = await this.deletePods(key, rs, plan.delete);
+    }
+    const now = Date.now();
+    const status = replicaSetStatus(rs, pods, now, failure);
+    if (statusChanged(rs.status, status)) {
+      await this.client.patch("replicasets", ns, m.name ?? "", MERGE, { status }, { fieldManager: MANAGER, subresource: "status" }).catch((err: unknown) => {
+        if (!(err instanceof NotFoundError)) throw err;
+      });
+    }
+    if (failure) throw new Error(failure.message); // retried with backoff
+    const next = nextAvailabilityCheckMs(rs, pods, now);
+    return next !== undefined ? { requeueAfterMs: next } : undefined;
+  }
+
+  /** Slow start: batches of 1, 2, 4, …; the first batch with a failure ends the round. */
+  private async createPods(key: string, rs: ReplicaSetObject, count: number): Promise<{ reason: "FailedCreate"; message: string } | undefined> {
+    this.expectations.expect(key, count, 0);
+    const ns = rs.metadata?.namespace ?? "";
+    let done = 0;
+    for (const size of slowStartBatches(count)) {
+      const results = await Promise.allSettled(Array.from({ length: size }, () => this.client.create("pods", ns, podFromTemplate(rs), { fieldManager: MANAGER })));
+      done += size;
+      let failed: Error | undefined;
+      for (const r of results) {
+        if (r.status === "fulfilled") this.events.record(involved(rs), "Normal", "SuccessfulCreate", `Created pod: ${r.value.metadata.name ?? ""}`);
+        else {
+          failed = r.reason as Error;
+          this.expectations.creationObserved(key); // never to be seen
+        }
+      }
+      if (failed) {
+        // The pods of the batches not attempted will not be observed either.
+        for (let i = done; i < count; i++) this.expectations.creationObserved(key);
+        this.events.record(involved(rs), "Warning", "FailedCreate", `Error creating: ${failed.message}`);
+        return { reason: "FailedCreate", message: failed.message };
+      }
+    }
+    return undefined;
+  }
+
+  private async deletePods(key: string, rs: ReplicaSetObject, pods: readonly PodObject[]): Promise<{ reason: "FailedDelete"; message: string } | undefined> {
+    this.expectations.expect(key, 0, pods.length);
+    let failure: { reason: "FailedDelete"; message: string } | undefined;
+    await Promise.all(
+      pods.map(async (p) => {
+        const pm = p.metadata ?? {};
+        try {
+          await this.client.delete("pods", pm.namespace, pm.name ?? "", { preconditions: { uid: pm.uid ?? "" } });
+          this.events.record(involved(rs), "Normal", "SuccessfulDelete", `Deleted pod: ${pm.name ?? ""}`);
+        } catch (err) {
+          this.expectations.deletionObserved(key);
+          if (err instanceof NotFoundError) return;
+          failure = { reason: "FailedDelete", message: (err as Error).message };
+          this.events.record(involved(rs), "Warning", "FailedDelete", `Error deleting: ${(err as Error).message}`);
+        }
+      }),
+    );
+    return failure;
+  }
+
+  private async patchPod(p: PodObject, body: Record<string, unknown>): Promise<void> {
+    const pm = p.metadata ?? {};
+    await this.client.patch("pods", pm.namespace, pm.name ?? "", MERGE, body, { fieldManager: MANAGER }).catch((err: unknown) => {
+      if (!(err instanceof NotFoundError)) throw err;
+    });
+  }
+}
+
+function involved(rs: ReplicaSetObject): { kind: string; apiVersion: string; name: string; namespace: string; uid: string } {
+  return { kind: "ReplicaSet", apiVersion: "apps/v1", name: rs.metadata?.name ?? "", namespace: rs.metadata?.namespace ?? "", uid: rs.metadata?.uid ?? "" };
+}
