@@ -1,15 +1,19 @@
 /**
  * The controller manager: the node controller, the workload controllers (ReplicaSet,
- * Deployment), the garbage collector and the namespace controller, on one NATS
+ * Deployment, DaemonSet, Job), the endpoints controller, the garbage collector and the
+ * namespace controller, on one NATS
  * connection and one set of shared informers. Every controller registers its informer
  * handlers first; the informers start after, so each handler sees every object.
  */
 import { ApiClient, EventRecorder } from "@flotilla/bus";
 import type { Logger } from "@flotilla/log";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { DaemonSetController } from "./daemonset/controller.ts";
 import { DeploymentController } from "./deployment/controller.ts";
+import { EndpointsController } from "./endpoints/controller.ts";
 import { GarbageCollector } from "./gc/controller.ts";
 import { SharedInformers } from "./informers.ts";
+import { JobController } from "./job/controller.ts";
 import { NamespaceController } from "./namespace/controller.ts";
 import { NodeController, type NodeControllerOptions } from "./node/controller.ts";
 import { ReplicaSetController } from "./replicaset/controller.ts";
@@ -31,6 +35,9 @@ export async function startControllerManager(nc: NatsConnection, log: Logger, op
   const loops = [
     new ReplicaSetController({ client, log: log.child({ controller: "replicaset" }), events: recorder("replicaset-controller"), informers }),
     new DeploymentController({ client, log: log.child({ controller: "deployment" }), events: recorder("deployment-controller"), informers }),
+    new DaemonSetController({ client, log: log.child({ controller: "daemonset" }), events: recorder("daemonset-controller"), informers }),
+    new JobController({ client, log: log.child({ controller: "job" }), events: recorder("job-controller"), informers }),
+    new EndpointsController({ client, log: log.child({ controller: "endpoints" }), events: recorder("endpoint-controller"), informers }),
     new GarbageCollector({ client, log: log.child({ controller: "garbage-collector" }), informers }),
     new NamespaceController({ client, log: log.child({ controller: "namespace" }), informers }),
   ];

@@ -28,6 +28,8 @@ export interface NodeControllerOptions extends Partial<NodeLifecycleConfig> {
 const MANAGER = "node-controller";
 /** Nodes whose writes may be in flight at once in one monitor pass. */
 const JUDGE_CONCURRENCY = 32;
+/** A monitor pass this much later than the one before means this process stalled. */
+const STALL_MS = 500;
 const MERGE = "application/merge-patch+json";
 
 export class NodeController {
@@ -39,8 +41,13 @@ export class NodeController {
   private readonly monitorPeriodMs: number;
   private readonly prefix: string;
   private readonly cidrs: CidrAllocator;
+  /**
+   * When each node was last heard, on the monotonic clock (performance.now): silence is
+   * measured in elapsed time, so a wall-clock step (NTP) cannot make every node silent.
+   */
   private readonly lastHeard = new Map<string, number>();
-  private readonly startedMs = Date.now();
+  private readonly startedMono = performance.now();
+  private lastPassMono = performance.now();
   readonly nodes: Informer<NodeObject>;
   readonly pods: Informer<PodObject>;
   private sub: Subscription | undefined;
@@ -76,7 +83,7 @@ export class NodeController {
         } catch {
           return; // Not a heartbeat: ignore rather than count it as one.
         }
-        this.lastHeard.set(node, Date.now());
+        this.lastHeard.set(node, performance.now());
       },
     });
     // The shared informers are started by the controller manager once every controller has registered.
@@ -130,10 +137,30 @@ export class NodeController {
 
   /** One pass over every node; passes never overlap. */
   private async monitor(): Promise<void> {
-    if (this.busy) return;
+    if (this.busy) {
+      this.lastPassMono = performance.now(); // on time, only still writing
+      return;
+    }
     this.busy = true;
     try {
+      // After a stall of this process (a long GC, a burst of work), timers run before the
+      // socket is read, so this pass would see heartbeats that are waiting unread as
+      // missing and mark live nodes NotReady. Such a pass only notes the stall; the next
+      // one, 100 ms later, judges with the queued heartbeats counted.
+      const mono = performance.now();
+      const heldUpMs = mono - this.lastPassMono;
+      this.lastPassMono = mono;
+      if (heldUpMs > STALL_MS) {
+        this.log.warn({ heldUpMs: Math.round(heldUpMs) }, "node monitor was held up; judging nodes on the next pass");
+        return;
+      }
       const now = Date.now();
+      // Silence in wall-clock terms for the lifecycle decisions, from monotonic readings.
+      const heard = (name: string): number | undefined => {
+        const at = this.lastHeard.get(name);
+        return at === undefined ? undefined : now - (mono - at);
+      };
+      const startedMs = now - (mono - this.startedMono);
       const byNode = new Map<string, PodObject[]>();
       for (const p of this.pods.list()) {
         const n = p.spec?.nodeName;
@@ -147,7 +174,7 @@ export class NodeController {
       // node's conditions (what `kubectl get nodes` and the scheduler read) are written
       // before any taint, event or pod write of the pass, which would otherwise queue
       // in front of the later nodes' NotReady.
-      const plans = this.nodes.list().map((node) => ({ node, updated: nodeStatusUpdate(node, this.lastHeard.get(node.metadata?.name ?? ""), now, this.cfg, this.startedMs) ?? taintUpdate(node, now) }));
+      const plans = this.nodes.list().map((node) => ({ node, updated: nodeStatusUpdate(node, heard(node.metadata?.name ?? ""), now, this.cfg, startedMs) ?? taintUpdate(node, now) }));
       // A node whose write fails (a conflict, a 429) is judged again next pass; the others go on.
       const failed = (node: NodeObject) => (err: unknown) => this.log.warn({ err: (err as Error).message, node: node.metadata?.name }, "node update failed; retrying next pass");
       await forEachBounded(plans, JUDGE_CONCURRENCY, async ({ node, updated }) => {

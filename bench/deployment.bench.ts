@@ -1,0 +1,95 @@
+/**
+ * A Deployment from apply to all Ready: `flotilla server` (the apiserver alone), with
+ * `flotilla scheduler`, `flotilla controller-manager` and one `flotilla agent
+ * --hollow-nodes N` as separate processes, as on a cluster. The bench creates one
+ * Deployment of R replicas and times, from a watch on the Deployment, when its
+ * readyReplicas reaches R; it samples the controller manager's resident memory every
+ * 250 ms meanwhile.
+ *
+ *   node bench/deployment.bench.ts [--replicas 3000] [--nodes 300]
+ *
+ * Target (issue): >= 500 pods/s end to end (3,000 replicas over 300 hollow nodes), and the
+ * controller manager's RSS while doing it.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { spawnFlotilla, type ActorProcess } from "./lib/actors.ts";
+import { procCpuMs } from "./lib/cpu.ts";
+import { environmentLine } from "./lib/env.ts";
+import { startBenchServer } from "./lib/server.ts";
+import { table, verdict } from "./lib/stats.ts";
+
+const TARGET_PODS_PER_S = 500;
+const { values: flags } = parseArgs({ options: { replicas: { type: "string", default: "3000" }, nodes: { type: "string", default: "300" } } });
+const replicas = Number(flags.replicas);
+const nodes = Number(flags.nodes);
+
+type Status = { readyReplicas?: number; updatedReplicas?: number; replicas?: number };
+
+async function main(): Promise<void> {
+  process.stdout.write(`${environmentLine()}\n`);
+  const server = await startBenchServer();
+  const actors: ActorProcess[] = [];
+  try {
+    const agent = spawnFlotilla(["agent", "--server", server.natsUrl, "--hollow-nodes", String(nodes), "--node-name", "hollow", "--data-dir", mkdtempSync(join(tmpdir(), "bench-deploy-")), "--log-level", "warn"]);
+    actors.push(agent);
+    for (let t0 = performance.now(); ; ) {
+      const list = await server.client.list("nodes", undefined).catch(() => ({ items: [] }));
+      if (list.items.length >= nodes) break;
+      if (performance.now() - t0 > 180_000) throw new Error(`only ${list.items.length}/${nodes} nodes after 180 s:\n${agent.output()}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const scheduler = spawnFlotilla(["scheduler", "--server", server.natsUrl, "--log-level", "warn"]);
+    const cm = spawnFlotilla(["controller-manager", "--server", server.natsUrl, "--log-level", "warn"]);
+    actors.push(scheduler, cm);
+    await new Promise((r) => setTimeout(r, 3000)); // both have listed and are waiting
+    const rssIdle = cm.rssMiB();
+    let rssMax = rssIdle;
+    const sampler = setInterval(() => (rssMax = Math.max(rssMax, cm.rssMiB())), 250);
+    const cpu0 = { api: procCpuMs(server.apiserverPid), cm: cm.cpuMs(), sched: scheduler.cpuMs(), agent: agent.cpuMs() };
+    const t0 = performance.now();
+    const created = await server.client.create("deployments", "default", {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "big" },
+      spec: {
+        replicas,
+        selector: { matchLabels: { app: "big" } },
+        template: { metadata: { labels: { app: "big" } }, spec: { containers: [{ name: "c", image: "registry.example.com/app:1", resources: { requests: { cpu: "10m", memory: "16Mi" } } }] } },
+      },
+    });
+    let firstReadyMs = 0;
+    const watch = server.client.watch("deployments", "default", { resourceVersion: created.metadata.resourceVersion ?? "0", fieldSelector: "metadata.name=big" });
+    const done = (async () => {
+      for await (const ev of watch) {
+        const s = (ev.object["status"] ?? {}) as Status;
+        if (!firstReadyMs && (s.readyReplicas ?? 0) > 0) firstReadyMs = performance.now() - t0;
+        if ((s.readyReplicas ?? 0) >= replicas) return performance.now() - t0;
+      }
+      return Number.NaN;
+    })();
+    const totalMs = await Promise.race([done, new Promise<number>((_, rej) => setTimeout(() => rej(new Error(`not all Ready after 300 s:\n${cm.output()}`)), 300_000))]);
+    watch.stop();
+    clearInterval(sampler);
+    const cpu = (pid: number, before: number) => ((procCpuMs(pid) - before) / totalMs) * 100;
+    const row = [
+      String(replicas),
+      String(nodes),
+      (totalMs / 1000).toFixed(2),
+      (firstReadyMs / 1000).toFixed(2),
+      (replicas / (totalMs / 1000)).toFixed(0),
+      `${rssIdle.toFixed(0)} → ${rssMax.toFixed(0)}`,
+      `${cpu(server.apiserverPid, cpu0.api).toFixed(0)}/${cpu(cm.pid, cpu0.cm).toFixed(0)}/${cpu(scheduler.pid, cpu0.sched).toFixed(0)}/${cpu(agent.pid, cpu0.agent).toFixed(0)}`,
+      verdict(TARGET_PODS_PER_S, replicas / (totalMs / 1000)),
+    ];
+    process.stdout.write(`\nDeployment from create to all Ready (hollow kubelets report pods Running and Ready at once)\n\n`);
+    process.stdout.write(`${table(["replicas", "nodes", "to all Ready s", "to first Ready s", "pods/s", "controller-manager RSS MiB (idle → max)", "cpu % apiserver/cm/scheduler/kubelets", `>=${TARGET_PODS_PER_S}/s`], [row])}\n`);
+  } finally {
+    for (const a of actors.reverse()) await a.stop();
+    await server.stop();
+  }
+}
+
+await main();
