@@ -82,23 +82,32 @@ describe("workloads", () => {
 
   it("e2e: a new image rolls pods over without ever fewer than replicas - maxUnavailable ready; history and undo work", async () => {
     // Watch the pods: the fewest Ready (and not terminating) pods at any moment of the rollout.
-    const ready = new Map<string, boolean>();
+    // (kubectl runs synchronously here, so the watch's events are read after each call;
+    // they are read in order, so the minimum is still over every state.)
+    const ready = new Map<string, { ready: boolean; image: string | undefined }>();
     let fewest = Number.POSITIVE_INFINITY;
     const watch = client.watch("pods", "default", { labelSelector: "app=web" });
     const watching = (async () => {
       for await (const ev of watch) {
         const p = ev.object as unknown as PodObject;
         const isReady = ev.type !== "DELETED" && !p.metadata?.deletionTimestamp && (p.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
-        ready.set(p.metadata?.name ?? "", isReady);
-        fewest = Math.min(fewest, [...ready.values()].filter(Boolean).length);
+        ready.set(p.metadata?.name ?? "", { ready: isReady, image: p.spec?.containers[0]?.image });
+        const n = [...ready.values()].filter((r) => r.ready).length;
+        fewest = Math.min(fewest, n);
       }
     })();
-    await new Promise((r) => setTimeout(r, 500)); // the watch's initial state: 3 ready
-    fewest = 3;
+    await until("the watch's initial state: 3 ready", () => [...ready.values()].filter((r) => r.ready).length === 3);
+    fewest = 3; // from here on: the initial list arrived one pod at a time
     kubectlOk(server, ["set", "image", "deployment/web", "main=example/web:v2"]);
     expect(kubectlOk(server, ["rollout", "status", "deployment/web", "--timeout=90s"])).toContain("successfully rolled out");
+    // Read the watch up to the end of the rollout before judging it.
+    await until("the watch to show three ready v2 pods and no ready v1", () => {
+      const r = [...ready.values()].filter((x) => x.ready);
+      return r.length === 3 && r.every((x) => x.image === "example/web:v2");
+    });
     watch.stop();
     await watching;
+    expect(ready.size).toBeGreaterThanOrEqual(6); // it saw the old and the new pods
     // 3 replicas, maxUnavailable 25% rounds down to 0: never fewer than 3 ready.
     expect(fewest).toBeGreaterThanOrEqual(3);
     await until("old pods gone", () => livePods("web").length === 3);
@@ -152,7 +161,9 @@ describe("workloads", () => {
     kubectlOk(server, ["create", "configmap", "settings", "-n", "doomed", "--from-literal=a=b"]);
     kubectlOk(server, ["rollout", "status", "deployment/inner", "-n", "doomed", "--timeout=60s"]);
     kubectlOk(server, ["delete", "namespace", "doomed", "--wait=false"]);
-    expect(kubectlOk(server, ["get", "namespace", "doomed", "-o", "jsonpath={.status.phase}"])).toBe("Terminating");
+    // Terminating while its content goes (which can take less than this kubectl call).
+    const phase = kubectl(server, ["get", "namespace", "doomed", "-o", "jsonpath={.status.phase}"]);
+    if (phase.code === 0) expect(phase.stdout).toBe("Terminating");
     await until("the namespace gone", () => kubectl(server, ["get", "namespace", "doomed"]).code !== 0, 60_000);
     expect(kubectl(server, ["get", "pods", "-n", "doomed", "-o", "name"]).stdout.trim()).toBe("");
   }, 120_000);

@@ -7,7 +7,7 @@
 import type { ContainerObject } from "@flotilla/api";
 import type { EventRecorder } from "@flotilla/bus";
 import type { Logger } from "@flotilla/log";
-import { ContainerProber, type ProbeKind, type ProbeResult, type ProbeState } from "./probes.ts";
+import { ContainerProber, type ProbeKind, type ProbeState } from "./probes.ts";
 import type { PodRef, Runtime, RuntimeContainer } from "./runtime/types.ts";
 
 export interface PodHealthDeps {
@@ -46,7 +46,10 @@ export class PodHealth {
       target: { podIp, runtime: this.deps.runtime, containerId: c.id, containerPorts: spec.ports ?? [] },
       log: this.deps.log,
       onChange: (kind, state) => this.onChange(spec, c, kind, state),
-      onResult: failureStreaks((kind, result) => this.deps.events?.record(this.involved(), "Warning", "Unhealthy", `${TITLE[kind]} probe failed: ${result.message}`)),
+      // Every failed check is an Unhealthy event, as in Kubernetes; the recorder counts repeats and throttles them.
+      onResult: (kind, result) => {
+        if (!result.ok) this.deps.events?.record(this.involved(), "Warning", "Unhealthy", `${TITLE[kind]} probe failed: ${result.message}`);
+      },
     });
     this.probers.set(spec.name, { id: c.id, prober });
     prober.start();
@@ -89,19 +92,3 @@ export class PodHealth {
   }
 }
 
-/**
- * Kubernetes records an Unhealthy event for every failed check and lets its event
- * correlator fold repeats into a count. Until events are de-duplicated here (the
- * controllers issue), one event per streak of failures of a probe keeps a probe that
- * fails every second from writing an object every second.
- */
-function failureStreaks(onFirstFailure: (kind: ProbeKind, result: ProbeResult) => void): (kind: ProbeKind, result: ProbeResult) => void {
-  const failing = new Set<ProbeKind>();
-  return (kind, result) => {
-    if (result.ok) failing.delete(kind);
-    else if (!failing.has(kind)) {
-      failing.add(kind);
-      onFirstFailure(kind, result);
-    }
-  };
-}

@@ -1,12 +1,254 @@
-/** Placeholder: the DaemonSetController is being written (controllers issue). */
+/**
+ * The DaemonSet controller: one pod of each DaemonSet on every node that should run it,
+ * placed by the default scheduler through required node affinity on the node's name,
+ * replaced when it fails (with a per-node backoff) and, under RollingUpdate, when the
+ * template changes. The decisions are plan.ts's; this file reads the caches and writes.
+ *
+ * Expectations: after creating or deleting pods it waits until the pod informer has shown
+ * them before deciding again, or a slow watch would make it create a second pod per node.
+ *
+ * ControllerRevisions are not served by this API server, so there is no
+ * `kubectl rollout history`/`undo` for DaemonSets; pods carry the template's hash in
+ * `controller-revision-hash` instead, which is all `rollout status` needs.
+ */
+import { NotFoundError, type DaemonSetObject, type KubeObject, type NodeObject, type PodObject } from "@flotilla/api";
 import type { ApiClient, EventRecorder } from "@flotilla/bus";
+import { Expectations, runController, WorkQueue, type ReconcileResult } from "@flotilla/controller";
+import { keyOf, type Informer } from "@flotilla/informer";
 import type { Logger } from "@flotilla/log";
 import type { SharedInformers } from "../informers.ts";
+import { controllerRef, OwnerIndex } from "../owner-index.ts";
+import { claimPods, slowStartBatches } from "../replicaset/logic.ts";
+import { adoptPatch, releasePatch } from "../replicaset/refs.ts";
+import { FailedPodBackoff, type FailedPodBackoffOptions } from "./backoff.ts";
+import { daemonSetHash, newDaemonPod } from "./daemon-pod.ts";
+import { groupByNode, planDaemonSet, type DaemonSetPlan } from "./plan.ts";
+import { statusChanged } from "./status.ts";
+
+const MERGE = "application/merge-patch+json";
+const MANAGER = "daemonset-controller";
+
+export interface DaemonSetControllerOptions {
+  /** Concurrent reconciles (different DaemonSets). @default 2 */
+  workers?: number;
+  /** Pacing of failed-pod replacements per node. @default 1 s doubling to 15 min */
+  failedPodBackoff?: FailedPodBackoffOptions;
+}
+
+type Involved = { kind: string; apiVersion: string; name: string; namespace: string; uid: string };
 
 export class DaemonSetController {
-  constructor(_deps: { client: ApiClient; log: Logger; events: EventRecorder; informers: SharedInformers }) {}
+  private readonly client: ApiClient;
+  private readonly log: Logger;
+  private readonly events: EventRecorder;
+  private readonly queue = new WorkQueue();
+  private readonly expectations = new Expectations();
+  private readonly backoff: FailedPodBackoff;
+  private readonly sets: Informer<DaemonSetObject>;
+  private readonly pods: Informer<PodObject>;
+  private readonly nodes: Informer<NodeObject>;
+  private readonly podsByOwner = new OwnerIndex<PodObject>();
+  private readonly workers: number;
 
-  run(_signal: AbortSignal): Promise<void> {
-    return Promise.resolve();
+  constructor(deps: { client: ApiClient; log: Logger; events: EventRecorder; informers: SharedInformers }, opts: DaemonSetControllerOptions = {}) {
+    this.client = deps.client;
+    this.log = deps.log;
+    this.events = deps.events;
+    this.workers = opts.workers ?? 2;
+    this.backoff = new FailedPodBackoff(opts.failedPodBackoff);
+    this.sets = deps.informers.informer<DaemonSetObject>("daemonsets");
+    this.pods = deps.informers.informer<PodObject>("pods");
+    this.nodes = deps.informers.informer<NodeObject>("nodes");
+    this.sets.on({
+      add: (ds) => this.queue.add(keyOf(ds)),
+      update: (_old, ds) => this.queue.add(keyOf(ds)),
+      delete: (ds) => {
+        this.expectations.delete(keyOf(ds));
+        this.backoff.forgetDaemonSet(ds.metadata?.uid ?? "");
+      },
+    });
+    this.pods.on({ add: (p) => this.podAdded(p), update: (old, p) => this.podUpdated(old, p), delete: (p) => this.podDeleted(p) });
+    this.nodes.on({
+      add: () => this.enqueueAll(),
+      update: (old, n) => {
+        if (nodeEligibilityChanged(old, n)) this.enqueueAll();
+      },
+      delete: () => this.enqueueAll(),
+    });
   }
+
+  run(signal: AbortSignal): Promise<void> {
+    return runController({ name: "daemonset", synced: [this.sets.synced, this.pods.synced, this.nodes.synced], queue: this.queue, workers: this.workers, reconcile: (key) => this.reconcile(key), log: this.log }, signal);
+  }
+
+  /** A node came, went or changed what decides eligibility: every DaemonSet may gain or lose a pod (the queue is bounded). */
+  private enqueueAll(): void {
+    for (const ds of this.sets.list()) this.queue.add(keyOf(ds));
+  }
+
+  private ownerKey(p: PodObject): string | undefined {
+    const ref = controllerRef(p);
+    if (ref?.kind !== "DaemonSet") return undefined;
+    return `${p.metadata?.namespace ?? ""}/${ref.name}`;
+  }
+
+  /** DaemonSets of the pod's namespace that could adopt it (an orphan). */
+  private enqueueMatching(p: PodObject): void {
+    const ns = p.metadata?.namespace ?? "";
+    for (const ds of this.sets.list()) {
+      if (ds.metadata?.namespace === ns && claimPods(ds, [p]).adopt.length > 0) this.queue.add(keyOf(ds));
+    }
+  }
+
+  private podAdded(p: PodObject): void {
+    this.podsByOwner.set(p);
+    const key = this.ownerKey(p);
+    if (key) {
+      this.expectations.creationObserved(key);
+      this.queue.add(key);
+    } else if (!controllerRef(p)) this.enqueueMatching(p);
+  }
+
+  private podUpdated(old: PodObject, p: PodObject): void {
+    this.podsByOwner.set(p, old);
+    const key = this.ownerKey(p);
+    const oldKey = this.ownerKey(old);
+    // A pod being deleted counts as gone for the expectations, as Kubernetes does.
+    if (key && p.metadata?.deletionTimestamp && !old.metadata?.deletionTimestamp) this.expectations.deletionObserved(key);
+    if (oldKey && oldKey !== key) this.queue.add(oldKey);
+    if (key) this.queue.add(key);
+    // An orphan matters to a DaemonSet only when it just became one or its labels changed.
+    else if (!controllerRef(p) && (oldKey !== undefined || JSON.stringify(old.metadata?.labels) !== JSON.stringify(p.metadata?.labels))) this.enqueueMatching(p);
+  }
+
+  private podDeleted(p: PodObject): void {
+    this.podsByOwner.remove(p);
+    const key = this.ownerKey(p);
+    if (!key) return;
+    if (!p.metadata?.deletionTimestamp) this.expectations.deletionObserved(key);
+    this.queue.add(key);
+  }
+
+  /**
+   * The DaemonSet's pods after adopting matching orphans and releasing pods whose labels no
+   * longer match. Its terminating pods stay in: a node gets its new pod only once the old
+   * one is gone.
+   */
+  private async claim(ds: DaemonSetObject): Promise<PodObject[]> {
+    const m = ds.metadata ?? {};
+    const mine = this.podsByOwner.ownedBy(m.uid ?? "");
+    const { owned, adopt, release } = claimPods(ds, [...mine, ...this.podsByOwner.orphansIn(m.namespace ?? "")]);
+    for (const p of adopt) await this.patchPod(p, adoptPatch(p, ds, "apps/v1", "DaemonSet"));
+    for (const p of release) await this.patchPod(p, releasePatch(p, m.uid ?? ""));
+    return [...owned, ...adopt, ...mine.filter((p) => p.metadata?.deletionTimestamp !== undefined)];
+  }
+
+  private async reconcile(key: string): Promise<ReconcileResult | void> {
+    const ds = this.sets.get(key);
+    if (!ds) {
+      this.expectations.delete(key);
+      return;
+    }
+    // Being deleted: the garbage collector takes the pods; counting them now would only mislead.
+    if (ds.metadata?.deletionTimestamp) return;
+    const sel = ds.spec?.selector;
+    if (Object.keys(sel?.matchLabels ?? {}).length === 0 && (sel?.matchExpressions ?? []).length === 0) {
+      this.events.record(involved(ds), "Warning", "SelectingAll", "This daemon set is selecting all pods. A non-empty selector is required.");
+      return;
+    }
+    const pods = await this.claim(ds);
+    const now = Date.now();
+    const uid = ds.metadata?.uid ?? "";
+    const plan = planDaemonSet(ds, this.nodes.list(), groupByNode(pods), now, {
+      backoffUntilMs: (node) => this.backoff.untilMs(FailedPodBackoff.key(uid, node), now),
+      expectationsSatisfied: this.expectations.satisfied(key),
+    });
+    for (const f of plan.failed) {
+      this.backoff.next(FailedPodBackoff.key(uid, f.node), now);
+      this.events.record(involved(ds), "Warning", "FailedDaemonPod", `Found failed daemon pod ${f.pod.metadata?.namespace ?? ""}/${f.pod.metadata?.name ?? ""} on node ${f.node}, will try to kill it`);
+    }
+    for (const s of plan.succeeded) this.events.record(involved(ds), "Normal", "SucceededDaemonPod", `Found succeeded daemon pod ${s.pod.metadata?.namespace ?? ""}/${s.pod.metadata?.name ?? ""} on node ${s.node}, will try to delete it`);
+    const failure = await this.apply(key, ds, plan);
+    if (statusChanged(ds.status, plan.status)) await this.writeStatus(ds, plan.status);
+    if (failure) throw failure; // retried with backoff
+    return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
+  }
+
+  /** Creations, then deletions, as one expectation; the first error is returned after both were tried. */
+  private async apply(key: string, ds: DaemonSetObject, plan: DaemonSetPlan): Promise<Error | undefined> {
+    if (plan.create.length === 0 && plan.delete.length === 0) return undefined;
+    this.expectations.expect(key, plan.create.length, plan.delete.length);
+    const createFailure = await this.createPods(key, ds, plan.create);
+    const deleteFailure = await this.deletePods(key, ds, plan.delete);
+    return createFailure ?? deleteFailure;
+  }
+
+  /** Slow start: batches of 1, 2, 4, …; the first batch with a failure ends the round. */
+  private async createPods(key: string, ds: DaemonSetObject, nodes: readonly string[]): Promise<Error | undefined> {
+    const ns = ds.metadata?.namespace ?? "";
+    const hash = daemonSetHash(ds);
+    let done = 0;
+    for (const size of slowStartBatches(nodes.length)) {
+      const batch = nodes.slice(done, done + size);
+      done += size;
+      const results = await Promise.allSettled(batch.map((node) => this.client.create("pods", ns, newDaemonPod(ds, node, hash), { fieldManager: MANAGER })));
+      let failed: Error | undefined;
+      for (const r of results) {
+        if (r.status === "fulfilled") this.events.record(involved(ds), "Normal", "SuccessfulCreate", `Created pod: ${r.value.metadata.name ?? ""}`);
+        else {
+          failed = r.reason as Error;
+          this.expectations.creationObserved(key); // never to be seen
+        }
+      }
+      if (failed) {
+        // The pods of the batches not attempted will not be observed either.
+        for (let i = done; i < nodes.length; i++) this.expectations.creationObserved(key);
+        this.events.record(involved(ds), "Warning", "FailedCreate", `Error creating: ${failed.message}`);
+        return failed;
+      }
+    }
+    return undefined;
+  }
+
+  private async deletePods(key: string, ds: DaemonSetObject, pods: readonly PodObject[]): Promise<Error | undefined> {
+    let failure: Error | undefined;
+    await Promise.all(
+      pods.map(async (p) => {
+        const pm = p.metadata ?? {};
+        try {
+          await this.client.delete("pods", pm.namespace, pm.name ?? "", { preconditions: { uid: pm.uid ?? "" } });
+          this.events.record(involved(ds), "Normal", "SuccessfulDelete", `Deleted pod: ${pm.name ?? ""}`);
+        } catch (err) {
+          this.expectations.deletionObserved(key);
+          if (err instanceof NotFoundError) return;
+          failure ??= err as Error;
+          this.events.record(involved(ds), "Warning", "FailedDelete", `Error deleting: ${(err as Error).message}`);
+        }
+      }),
+    );
+    return failure;
+  }
+
+  /** PUT of the status subresource from the cached copy: a concurrent change is a conflict, retried with a fresh copy. */
+  private async writeStatus(ds: DaemonSetObject, status: DaemonSetObject["status"]): Promise<void> {
+    await this.client.update("daemonsets", { ...(ds as unknown as KubeObject), status } as KubeObject, { subresource: "status", fieldManager: MANAGER }).catch((err: unknown) => {
+      if (!(err instanceof NotFoundError)) throw err;
+    });
+  }
+
+  private async patchPod(p: PodObject, body: Record<string, unknown>): Promise<void> {
+    const pm = p.metadata ?? {};
+    await this.client.patch("pods", pm.namespace, pm.name ?? "", MERGE, body, { fieldManager: MANAGER }).catch((err: unknown) => {
+      if (!(err instanceof NotFoundError)) throw err;
+    });
+  }
+}
+
+/** Labels, taints or the node's name decide eligibility; status heartbeats do not. */
+function nodeEligibilityChanged(old: NodeObject, n: NodeObject): boolean {
+  return JSON.stringify(old.metadata?.labels ?? {}) !== JSON.stringify(n.metadata?.labels ?? {}) || JSON.stringify(old.spec?.taints ?? []) !== JSON.stringify(n.spec?.taints ?? []);
+}
+
+function involved(ds: DaemonSetObject): Involved {
+  return { kind: "DaemonSet", apiVersion: "apps/v1", name: ds.metadata?.name ?? "", namespace: ds.metadata?.namespace ?? "", uid: ds.metadata?.uid ?? "" };
 }

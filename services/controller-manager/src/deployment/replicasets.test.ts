@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEPLOYMENT_UID, deepFreeze, deployment, replicaSet, template } from "./fixtures.ts";
-import { buildNewReplicaSet, findNewReplicaSet, findOldReplicaSets } from "./replicasets.ts";
+import { buildNewReplicaSet, findNewReplicaSet, findOldReplicaSets, stateOf } from "./replicasets.ts";
 import { templateHash } from "./template.ts";
 
 const names = (rss: { metadata?: { name?: string } }[]) => rss.map((rs) => rs.metadata?.name);
@@ -48,5 +48,14 @@ describe("deployment: the ReplicaSet to create", () => {
       },
     });
     expect(d.spec?.template?.metadata?.labels).toEqual({ app: "web" });
+  });
+});
+
+describe("deployment: the planner's view of a ReplicaSet", () => {
+  it("deployment: a ReplicaSet just scaled down counts no more available pods than it keeps", () => {
+    // Its controller has not yet deleted the pod nor updated status: 3 reported, 2 kept.
+    const shrinking = replicaSet({ image: "v1", replicas: 2, pods: 3, available: 3, name: "web-v1" });
+    expect(stateOf(shrinking).availableReplicas).toBe(2);
+    expect(stateOf(replicaSet({ image: "v1", replicas: 3, available: 1, name: "web-v1" })).availableReplicas).toBe(1);
   });
 });

@@ -52,7 +52,10 @@ export function stateOf(rs: ReplicaSetLike): ReplicaSetState {
   return {
     name: rs.metadata?.name ?? "",
     replicas: specReplicas(rs),
-    availableReplicas: rs.status?.availableReplicas ?? 0,
+    // A ReplicaSet just scaled down still reports the pods it is about to delete as
+    // available until its controller catches up; counting them would let the next pass
+    // scale the old ReplicaSets down again on the strength of pods already going.
+    availableReplicas: Math.min(rs.status?.availableReplicas ?? 0, specReplicas(rs)),
     createdMs: createdMs(rs),
     annotations: rs.metadata?.annotations ?? {},
   };

@@ -1,0 +1,127 @@
+/**
+ * Which nodes a DaemonSet's pod belongs on. The controller decides this itself, before
+ * the scheduler ever sees the pod: a node that matches the template's nodeSelector and
+ * required node affinity, and whose NoSchedule and NoExecute taints the pod tolerates
+ * (counting the tolerations every daemon pod gets, see daemon-pod.ts), should run one.
+ *
+ * Kubernetes semantics: NodeShouldRunDaemonPod and its predicates
+ * (pkg/controller/daemon/daemon_controller.go), the node affinity matcher
+ * (component-helpers/scheduling/corev1/nodeaffinity) and ToleratesTaint. The scheduler has
+ * its own copy of the matching rules (services/scheduler/src/algorithm/filters.ts); it is
+ * not imported because a service may not reach into another service's internals.
+ */
+import type { NodeObject, PodSpecObject } from "@flotilla/api";
+
+type Affinity = NonNullable<PodSpecObject["affinity"]>;
+/** One node selector term (core/v1 NodeSelectorTerm). */
+export type NodeSelectorTerm = NonNullable<NonNullable<Affinity["nodeAffinity"]>["requiredDuringSchedulingIgnoredDuringExecution"]>["nodeSelectorTerms"][number];
+/** One requirement of a node selector term (core/v1 NodeSelectorRequirement). */
+export type NodeSelectorRequirement = NonNullable<NodeSelectorTerm["matchExpressions"]>[number];
+/** core/v1 Toleration. */
+export type Toleration = NonNullable<PodSpecObject["tolerations"]>[number];
+/** core/v1 Taint. */
+export type Taint = NonNullable<NonNullable<NodeObject["spec"]>["taints"]>[number];
+
+/** The only node field a matchFields requirement may name. */
+export const NODE_NAME_FIELD = "metadata.name";
+
+/** Where a daemon pod stands on a node; see {@link nodeShouldRunDaemonPod}. */
+export interface NodeVerdict {
+  /** A daemon pod should be created here if there is none. */
+  shouldRun: boolean;
+  /** A daemon pod already here may stay (it may even when a new one would not be placed). */
+  shouldContinueRunning: boolean;
+}
+
+function labelOf(labels: Readonly<Record<string, string>> | undefined, key: string): string | undefined {
+  return labels !== undefined && Object.hasOwn(labels, key) ? labels[key] : undefined;
+}
+
+/** Gt and Lt compare base-10 integers; anything else in either place makes them fail. */
+function integer(s: string | undefined): number | undefined {
+  return s !== undefined && /^[+-]?\d+$/.test(s) ? Number(s) : undefined;
+}
+
+/** Whether one requirement holds for the value of its key on the node (undefined: absent). */
+export function requirementHolds(req: NodeSelectorRequirement, value: string | undefined): boolean {
+  const values = req.values ?? [];
+  switch (req.operator) {
+    case "In":
+      return value !== undefined && values.includes(value);
+    case "NotIn":
+      return value === undefined || !values.includes(value);
+    case "Exists":
+      return value !== undefined;
+    case "DoesNotExist":
+      return value === undefined;
+    case "Gt":
+    case "Lt": {
+      const have = integer(value);
+      const want = values.length === 1 ? integer(values[0]) : undefined;
+      if (have === undefined || want === undefined) return false;
+      return req.operator === "Gt" ? have > want : have < want;
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * Whether the node satisfies every requirement of the term. A term without any
+ * requirement matches no node, and a matchFields requirement on any field but
+ * metadata.name fails, as in Kubernetes.
+ */
+export function nodeMatchesTerm(node: NodeObject, term: NodeSelectorTerm): boolean {
+  const exprs = term.matchExpressions ?? [];
+  const fields = term.matchFields ?? [];
+  if (exprs.length === 0 && fields.length === 0) return false;
+  const labels = node.metadata?.labels;
+  if (!exprs.every((e) => requirementHolds(e, labelOf(labels, e.key)))) return false;
+  return fields.every((f) => f.key === NODE_NAME_FIELD && requirementHolds(f, node.metadata?.name));
+}
+
+/**
+ * Whether the node matches the pod's nodeSelector (every label, exactly) and its required
+ * node affinity (any one term). Preferred affinity is the scheduler's business only.
+ */
+export function nodeMatchesPod(node: NodeObject, spec: PodSpecObject | undefined): boolean {
+  const labels = node.metadata?.labels;
+  for (const [k, v] of Object.entries(spec?.nodeSelector ?? {})) if (labelOf(labels, k) !== v) return false;
+  const required = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  if (required === undefined) return true;
+  return required.nodeSelectorTerms.some((term) => nodeMatchesTerm(node, term));
+}
+
+/** Whether the toleration tolerates the taint: effect and key match when set, then Exists, or Equal on the value. */
+export function toleratesTaint(t: Toleration, taint: Pick<Taint, "key" | "value" | "effect">): boolean {
+  if (t.effect && t.effect !== taint.effect) return false;
+  // An empty key matches every key; validation allows that only with Exists.
+  if (t.key && t.key !== taint.key) return false;
+  const op = t.operator || "Equal";
+  if (op === "Exists") return true;
+  return op === "Equal" && (t.value ?? "") === (taint.value ?? "");
+}
+
+/** The first taint with one of `effects` that no toleration tolerates, if any. */
+export function untoleratedTaint(taints: readonly Taint[] | undefined, tolerations: readonly Toleration[], effects: readonly string[]): Taint | undefined {
+  return (taints ?? []).find((taint) => effects.includes(taint.effect) && !tolerations.some((t) => toleratesTaint(t, taint)));
+}
+
+/**
+ * Whether a pod with this spec (the DaemonSet's template with the daemon tolerations
+ * added) belongs on the node:
+ * - a template naming another node (spec.nodeName), or a node failing the nodeSelector
+ *   or the required node affinity: neither run nor stay;
+ * - an untolerated NoSchedule or NoExecute taint: no new pod, but a running one stays
+ *   unless the untolerated taint is NoExecute (which would evict it anyway);
+ * - otherwise: run.
+ */
+export function nodeShouldRunDaemonPod(node: NodeObject, spec: PodSpecObject | undefined): NodeVerdict {
+  const name = node.metadata?.name ?? "";
+  const pinned = spec?.nodeName;
+  if ((pinned !== undefined && pinned !== "" && pinned !== name) || !nodeMatchesPod(node, spec)) return { shouldRun: false, shouldContinueRunning: false };
+  const tolerations = spec?.tolerations ?? [];
+  const taints = node.spec?.taints;
+  if (untoleratedTaint(taints, tolerations, ["NoSchedule", "NoExecute"]) === undefined) return { shouldRun: true, shouldContinueRunning: true };
+  return { shouldRun: false, shouldContinueRunning: untoleratedTaint(taints, tolerations, ["NoExecute"]) === undefined };
+}
