@@ -12,7 +12,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, StorageType } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import type { KV, KvOptions } from "@nats-io/kv";
-import type { ListResult, Store, StoreEntry, StoreWatch, WatchOptions } from "./types.ts";
+import type { ListResult, Store, StoreEntry, StoreWatch, StoreWriteOptions, WatchOptions } from "./types.ts";
 import { KeyExistsError, KeyNotFoundError, RevisionMismatchError, StoreUnavailableError } from "./errors.ts";
 import { bucketNames, decodeValue, encodeValue, isDeleteMarker, subjectFor } from "./messages.ts";
 import { mapUnavailable, wrongLastSequence } from "./nats-errors.ts";
@@ -96,14 +96,14 @@ export class KvStore implements Store {
     }
   }
 
-  async create(key: string, value: unknown): Promise<number> {
+  async create(key: string, value: unknown, opts: StoreWriteOptions = {}): Promise<number> {
     this.#assertOpen();
     const data = encodeValue(value);
     const pending = this.#share(key, data, value);
     try {
       // kv.create writes with "expected last subject sequence 0" and, when the key's last
       // entry is a delete marker, once more with that marker's sequence: still one CAS.
-      const revision = await this.#kv.create(key, data);
+      const revision = await this.#kv.create(key, data, ttlHeader(opts.ttlMs));
       this.#settle(pending, revision);
       return revision;
     } catch (err) {
@@ -113,13 +113,13 @@ export class KvStore implements Store {
     }
   }
 
-  async update(key: string, value: unknown, revision: number): Promise<number> {
+  async update(key: string, value: unknown, revision: number, opts: StoreWriteOptions = {}): Promise<number> {
     this.#assertOpen();
     assertRevision(revision);
     const data = encodeValue(value);
     const pending = this.#share(key, data, value);
     try {
-      const written = await this.#kv.update(key, data, revision);
+      const written = opts.ttlMs === undefined ? await this.#kv.update(key, data, revision) : await this.#publishWithTtl(key, data, revision, opts.ttlMs);
       this.#settle(pending, written);
       return written;
     } catch (err) {
@@ -214,6 +214,14 @@ export class KvStore implements Store {
     return ack.seq;
   }
 
+  /** kv.update has no TTL: the same compare-and-set publish, with the message TTL header. */
+  async #publishWithTtl(key: string, data: Uint8Array, previousRevision: number, ttlMs: number): Promise<number> {
+    const h = headers();
+    h.set("Nats-TTL", ttlHeader(ttlMs)!);
+    const ack = await this.#ctx.js.publish(subjectFor(this.#ctx.names, key), data, { headers: h, expect: { lastSubjectSequence: previousRevision } });
+    return ack.seq;
+  }
+
   /** Turn a lost compare-and-set into NotFound or Conflict, re-reading when needed. */
   async #casFailure(key: string, expected: number, reported: number | null, cause: unknown): Promise<Error> {
     if (reported === 0) return new KeyNotFoundError(key, cause);
@@ -249,4 +257,11 @@ export class KvStore implements Store {
 
 function assertRevision(revision: number): void {
   if (!Number.isInteger(revision) || revision <= 0) throw new RangeError(`store revision must be a positive integer, got ${revision}`);
+}
+
+/** A message TTL as nats-server reads it ("3600s"), whole seconds rounded up; undefined for none. */
+function ttlHeader(ttlMs: number | undefined): string | undefined {
+  if (ttlMs === undefined) return undefined;
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError(`ttlMs must be a positive number, got ${ttlMs}`);
+  return `${Math.ceil(ttlMs / 1000)}s`;
 }

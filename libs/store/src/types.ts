@@ -46,11 +46,21 @@ export interface StoreWatch extends AsyncIterable<StoreEvent> {
   stop(): void;
 }
 
+/** Per-write options. */
+export interface StoreWriteOptions {
+  /**
+   * The value expires this long after the write (whole seconds, rounded up): the server
+   * removes it and leaves a delete marker, so watchers see the key deleted. Needs a
+   * bucket created with TTL support (KvStoreOptions.markerTtlMs > 0).
+   */
+  ttlMs?: number;
+}
+
 export interface Store {
   /** Write only if the key does not exist; returns the new revision. @throws KeyExistsError */
-  create(key: string, value: unknown): Promise<number>;
+  create(key: string, value: unknown, opts?: StoreWriteOptions): Promise<number>;
   /** Write only if the key's last revision equals `revision`. @throws RevisionMismatchError, KeyNotFoundError */
-  update(key: string, value: unknown, revision: number): Promise<number>;
+  update(key: string, value: unknown, revision: number, opts?: StoreWriteOptions): Promise<number>;
   /** Delete only if the key's last revision equals `revision` (when given). @throws RevisionMismatchError, KeyNotFoundError */
   delete(key: string, revision?: number): Promise<number>;
   /** The current value, read from the stream leader (never a possibly stale replica). */

@@ -31,6 +31,16 @@ describe("strategy: create", () => {
     expect(obj.metadata.generation).toBeUndefined();
     expect(() => prepareForCreate(configmaps, { metadata: { name: "x", namespace: "other" } }, "default", NOW)).toThrow(/does not match the namespace/);
   });
+  it("gives a new Job the selector and pod labels of its uid, unless it selects manually", () => {
+    const jobs = resourceInfo("batch", "jobs")!;
+    const job = prepareForCreate(jobs, { metadata: { name: "pi" }, spec: { template: { spec: { containers: [] } } } }, "default", NOW);
+    const uid = job.metadata.uid!;
+    const spec = job["spec"] as { selector: unknown; template: { metadata: { labels: Record<string, string> } } };
+    expect(spec.selector).toEqual({ matchLabels: { "batch.kubernetes.io/controller-uid": uid } });
+    expect(spec.template.metadata.labels).toMatchObject({ "batch.kubernetes.io/controller-uid": uid, "batch.kubernetes.io/job-name": "pi", "controller-uid": uid, "job-name": "pi" });
+    const manual = prepareForCreate(jobs, { metadata: { name: "m" }, spec: { manualSelector: true, selector: { matchLabels: { a: "b" } }, template: {} } }, "default", NOW);
+    expect((manual["spec"] as { selector: unknown }).selector).toEqual({ matchLabels: { a: "b" } });
+  });
 });
 
 describe("strategy: update", () => {

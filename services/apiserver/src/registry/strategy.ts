@@ -5,7 +5,7 @@
  */
 import { randomUUID, randomInt } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
-import { BadRequestError, type KubeObject, type ResourceInfo, cloneJson, rfc3339 } from "@flotilla/api";
+import { BadRequestError, type KubeObject, type ResourceInfo, cloneJson, generateJobSelector, rfc3339 } from "@flotilla/api";
 
 // Every write stamps one or two timestamps; the string changes once a second.
 let stampSecond = NaN;
@@ -100,6 +100,8 @@ export function prepareForCreate(info: ResourceInfo, obj: KubeObject, namespace:
   }
   if (!m.name && m.generateName) m.name = m.generateName + generateNameSuffix();
   m.uid = randomUUID();
+  // A Job's selector and pod labels come from its uid, as in Kubernetes (unless manualSelector).
+  if (info.group === "batch" && info.kind === "Job") generateJobSelector(obj, m.uid);
   m.creationTimestamp = nowTimestamp(now);
   delete m.resourceVersion;
   delete m.deletionTimestamp;
