@@ -101,6 +101,29 @@ describe("store: single nats-server", () => {
     expect((await store.list("")).items).toHaveLength(names.length + 4);
   });
 
+  it("store: a value written with a TTL expires on its own and watchers see it deleted; an update renews the TTL", async () => {
+    // History 1 (the default). Measured on nats-server 2.15.1: in a bucket keeping 5
+    // values per key the TTL'd value neither expired nor left a marker within 10 s.
+    const s = await openStore();
+    const key = objectKey("events", "default", "web.1");
+    const other = objectKey("events", "default", "web.2");
+    await s.create(key, { n: 1 }, { ttlMs: 1000 });
+    // The second key is updated before its first TTL runs out, with a new TTL of 3 s.
+    const r2 = await s.create(other, { n: 1 }, { ttlMs: 1000 });
+    const r3 = await s.update(other, { n: 2 }, r2, { ttlMs: 3000 });
+    const w = await s.watch({ prefix: prefixFor("events"), fromRevision: r3 });
+    const it = w[Symbol.asyncIterator]();
+    const t0 = Date.now();
+    const [first] = await take(it, 1, 10_000);
+    expect([first?.type, first?.key]).toEqual(["delete", key]);
+    expect(await s.get(key)).toBeUndefined();
+    expect((await s.get(other))?.value).toEqual({ n: 2 });
+    const [second] = await take(it, 1, 10_000);
+    expect([second?.type, second?.key]).toEqual(["delete", other]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1500);
+    w.stop();
+  });
+
   it("store: watch from a revision replays exactly the later changes, in order", async () => {
     // History 10 keeps every change of a key, so the replay can be compared one for one.
     const store = await openStore({ historyPerKey: 10 });
