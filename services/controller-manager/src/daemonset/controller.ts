@@ -17,7 +17,8 @@ import { Expectations, runController, WorkQueue, type ReconcileResult } from "@f
 import { keyOf, type Informer } from "@flotilla/informer";
 import type { Logger } from "@flotilla/log";
 import type { SharedInformers } from "../informers.ts";
-import { controllerRef, OwnerIndex } from "../owner-index.ts";
+import { OwnerIndex } from "../owner-index.ts";
+import { ownedPodHandlers } from "../owned-pods.ts";
 import { claimPods, slowStartBatches } from "../replicaset/logic.ts";
 import { adoptPatch, releasePatch } from "../replicaset/refs.ts";
 import { FailedPodBackoff, type FailedPodBackoffOptions } from "./backoff.ts";
@@ -67,7 +68,7 @@ export class DaemonSetController {
         this.backoff.forgetDaemonSet(ds.metadata?.uid ?? "");
       },
     });
-    this.pods.on({ add: (p) => this.podAdded(p), update: (old, p) => this.podUpdated(old, p), delete: (p) => this.podDeleted(p) });
+    this.pods.on(ownedPodHandlers({ kind: "DaemonSet", index: this.podsByOwner, expectations: this.expectations, queue: this.queue, enqueueAdopters: (p) => this.enqueueMatching(p) }));
     this.nodes.on({
       add: () => this.enqueueAll(),
       update: (old, n) => {
@@ -86,47 +87,12 @@ export class DaemonSetController {
     for (const ds of this.sets.list()) this.queue.add(keyOf(ds));
   }
 
-  private ownerKey(p: PodObject): string | undefined {
-    const ref = controllerRef(p);
-    if (ref?.kind !== "DaemonSet") return undefined;
-    return `${p.metadata?.namespace ?? ""}/${ref.name}`;
-  }
-
   /** DaemonSets of the pod's namespace that could adopt it (an orphan). */
   private enqueueMatching(p: PodObject): void {
     const ns = p.metadata?.namespace ?? "";
     for (const ds of this.sets.list()) {
       if (ds.metadata?.namespace === ns && claimPods(ds, [p]).adopt.length > 0) this.queue.add(keyOf(ds));
     }
-  }
-
-  private podAdded(p: PodObject): void {
-    this.podsByOwner.set(p);
-    const key = this.ownerKey(p);
-    if (key) {
-      this.expectations.creationObserved(key);
-      this.queue.add(key);
-    } else if (!controllerRef(p)) this.enqueueMatching(p);
-  }
-
-  private podUpdated(old: PodObject, p: PodObject): void {
-    this.podsByOwner.set(p, old);
-    const key = this.ownerKey(p);
-    const oldKey = this.ownerKey(old);
-    // A pod being deleted counts as gone for the expectations, as Kubernetes does.
-    if (key && p.metadata?.deletionTimestamp && !old.metadata?.deletionTimestamp) this.expectations.deletionObserved(key);
-    if (oldKey && oldKey !== key) this.queue.add(oldKey);
-    if (key) this.queue.add(key);
-    // An orphan matters to a DaemonSet only when it just became one or its labels changed.
-    else if (!controllerRef(p) && (oldKey !== undefined || JSON.stringify(old.metadata?.labels) !== JSON.stringify(p.metadata?.labels))) this.enqueueMatching(p);
-  }
-
-  private podDeleted(p: PodObject): void {
-    this.podsByOwner.remove(p);
-    const key = this.ownerKey(p);
-    if (!key) return;
-    if (!p.metadata?.deletionTimestamp) this.expectations.deletionObserved(key);
-    this.queue.add(key);
   }
 
   /**

@@ -12,7 +12,8 @@ import { Expectations, runController, WorkQueue, type ReconcileResult } from "@f
 import { keyOf, type Informer } from "@flotilla/informer";
 import type { Logger } from "@flotilla/log";
 import type { SharedInformers } from "../informers.ts";
-import { controllerRef, OwnerIndex } from "../owner-index.ts";
+import { OwnerIndex } from "../owner-index.ts";
+import { ownedPodHandlers } from "../owned-pods.ts";
 import { claimPods, slowStartBatches } from "../replicaset/logic.ts";
 import { adoptPatch, releasePatch } from "../replicaset/refs.ts";
 import { DEFAULT_POD_FAILURE_BACKOFF_MS, MAX_POD_FAILURE_BACKOFF_MS } from "./backoff.ts";
@@ -76,22 +77,11 @@ export class JobController {
       update: (_old, j) => this.queue.add(keyOf(j)),
       delete: (j) => this.expectations.delete(keyOf(j)),
     });
-    this.pods.on({
-      add: (p) => this.podAdded(p),
-      update: (old, p) => this.podUpdated(old, p),
-      delete: (p) => this.podDeleted(p),
-    });
+    this.pods.on(ownedPodHandlers({ kind: "Job", index: this.podsByOwner, expectations: this.expectations, queue: this.queue, enqueueAdopters: (p) => this.enqueueMatching(p) }));
   }
 
   run(signal: AbortSignal): Promise<void> {
     return runController({ name: "job", synced: [this.jobs.synced, this.pods.synced], queue: this.queue, workers: this.config.workers, reconcile: (key) => this.reconcile(key), log: this.log }, signal);
-  }
-
-  /** The key of the Job controlling a pod, if a Job does. */
-  private ownerKey(p: PodObject): string | undefined {
-    const ref = controllerRef(p);
-    if (ref?.kind !== "Job") return undefined;
-    return `${p.metadata?.namespace ?? ""}/${ref.name}`;
   }
 
   /** Unfinished Jobs of the pod's namespace whose selector matches it: candidates to adopt an orphan. */
@@ -100,34 +90,6 @@ export class JobController {
     for (const job of this.jobs.list()) {
       if (job.metadata?.namespace === ns && !isJobFinished(job) && claimPods(claimView(job), [p]).adopt.length > 0) this.queue.add(keyOf(job));
     }
-  }
-
-  private podAdded(p: PodObject): void {
-    this.podsByOwner.set(p);
-    const key = this.ownerKey(p);
-    if (key) {
-      this.expectations.creationObserved(key);
-      this.queue.add(key);
-    } else if (!controllerRef(p)) this.enqueueMatching(p);
-  }
-
-  private podUpdated(old: PodObject, p: PodObject): void {
-    this.podsByOwner.set(p, old);
-    const key = this.ownerKey(p);
-    const oldKey = this.ownerKey(old);
-    // A pod being deleted counts as gone for the expectations, as Kubernetes does.
-    if (key && p.metadata?.deletionTimestamp && !old.metadata?.deletionTimestamp) this.expectations.deletionObserved(key);
-    if (oldKey && oldKey !== key) this.queue.add(oldKey);
-    if (key) this.queue.add(key);
-    else if (!controllerRef(p) && (oldKey || JSON.stringify(old.metadata?.labels) !== JSON.stringify(p.metadata?.labels))) this.enqueueMatching(p);
-  }
-
-  private podDeleted(p: PodObject): void {
-    this.podsByOwner.remove(p);
-    const key = this.ownerKey(p);
-    if (!key) return;
-    if (!p.metadata?.deletionTimestamp) this.expectations.deletionObserved(key);
-    this.queue.add(key);
   }
 
   private async reconcile(key: string): Promise<ReconcileResult | void> {

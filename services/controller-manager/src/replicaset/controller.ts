@@ -12,7 +12,8 @@ import { Expectations, runController, WorkQueue, type ReconcileResult } from "@f
 import { keyOf, type Informer } from "@flotilla/informer";
 import type { Logger } from "@flotilla/log";
 import type { SharedInformers } from "../informers.ts";
-import { controllerRef, OwnerIndex } from "../owner-index.ts";
+import { OwnerIndex } from "../owner-index.ts";
+import { ownedPodHandlers } from "../owned-pods.ts";
 import { claimPods, nextAvailabilityCheckMs, planReplicaSet, podFromTemplate, replicaSetStatus, slowStartBatches, statusChanged } from "./logic.ts";
 import { adoptPatch, releasePatch } from "./refs.ts";
 
@@ -47,22 +48,11 @@ export class ReplicaSetController {
       update: (_old, rs) => this.queue.add(keyOf(rs)),
       delete: (rs) => this.expectations.delete(keyOf(rs)),
     });
-    this.pods.on({
-      add: (p) => this.podAdded(p),
-      update: (old, p) => this.podUpdated(old, p),
-      delete: (p) => this.podDeleted(p),
-    });
+    this.pods.on(ownedPodHandlers({ kind: "ReplicaSet", index: this.podsByOwner, expectations: this.expectations, queue: this.queue, enqueueAdopters: (p) => this.enqueueMatching(p) }));
   }
 
   run(signal: AbortSignal): Promise<void> {
     return runController({ name: "replicaset", synced: [this.sets.synced, this.pods.synced], queue: this.queue, workers: this.workers, reconcile: (key) => this.reconcile(key), log: this.log }, signal);
-  }
-
-  /** The key of the ReplicaSet controlling a pod, if a ReplicaSet does. */
-  private ownerKey(p: PodObject): string | undefined {
-    const ref = controllerRef(p);
-    if (ref?.kind !== "ReplicaSet") return undefined;
-    return `${p.metadata?.namespace ?? ""}/${ref.name}`;
   }
 
   /** ReplicaSets of the pod's namespace whose selector matches it: candidates to adopt an orphan. */
@@ -71,35 +61,6 @@ export class ReplicaSetController {
     for (const rs of this.sets.list()) {
       if (rs.metadata?.namespace === ns && claimPods(rs, [p]).adopt.length > 0) this.queue.add(keyOf(rs));
     }
-  }
-
-  private podAdded(p: PodObject): void {
-    this.podsByOwner.set(p);
-    const key = this.ownerKey(p);
-    if (key) {
-      this.expectations.creationObserved(key);
-      this.queue.add(key);
-    } else if (!controllerRef(p)) this.enqueueMatching(p);
-  }
-
-  private podUpdated(old: PodObject, p: PodObject): void {
-    this.podsByOwner.set(p, old);
-    const key = this.ownerKey(p);
-    const oldKey = this.ownerKey(old);
-    // A pod being deleted counts as gone for the expectations, as Kubernetes does.
-    if (key && p.metadata?.deletionTimestamp && !old.metadata?.deletionTimestamp) this.expectations.deletionObserved(key);
-    if (oldKey && oldKey !== key) this.queue.add(oldKey);
-    if (key) this.queue.add(key);
-    else if (!controllerRef(p) && JSON.stringify(old.metadata?.labels) !== JSON.stringify(p.metadata?.labels)) this.enqueueMatching(p);
-    else if (!controllerRef(p) && oldKey) this.enqueueMatching(p);
-  }
-
-  private podDeleted(p: PodObject): void {
-    this.podsByOwner.remove(p);
-    const key = this.ownerKey(p);
-    if (!key) return;
-    if (!p.metadata?.deletionTimestamp) this.expectations.deletionObserved(key);
-    this.queue.add(key);
   }
 
   private async reconcile(key: string): Promise<ReconcileResult | void> {
