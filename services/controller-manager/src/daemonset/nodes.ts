@@ -6,24 +6,17 @@
  *
  * Kubernetes semantics: NodeShouldRunDaemonPod and its predicates
  * (pkg/controller/daemon/daemon_controller.go), the node affinity matcher
- * (component-helpers/scheduling/corev1/nodeaffinity) and ToleratesTaint. The scheduler has
- * its own copy of the matching rules (services/scheduler/src/algorithm/filters.ts); it is
- * not imported because a service may not reach into another service's internals.
+ * (component-helpers/scheduling/corev1/nodeaffinity) and ToleratesTaint. The node-selector
+ * rules are libs/api's, shared with the scheduler.
  */
-import type { NodeObject, PodSpecObject } from "@flotilla/api";
+import { NODE_NAME_FIELD, nodeMatchesTerm, requirementHolds, type NodeObject, type NodeSelectorRequirement, type NodeSelectorTerm, type PodSpecObject } from "@flotilla/api";
 
-type Affinity = NonNullable<PodSpecObject["affinity"]>;
-/** One node selector term (core/v1 NodeSelectorTerm). */
-export type NodeSelectorTerm = NonNullable<NonNullable<Affinity["nodeAffinity"]>["requiredDuringSchedulingIgnoredDuringExecution"]>["nodeSelectorTerms"][number];
-/** One requirement of a node selector term (core/v1 NodeSelectorRequirement). */
-export type NodeSelectorRequirement = NonNullable<NodeSelectorTerm["matchExpressions"]>[number];
+export type { NodeSelectorRequirement, NodeSelectorTerm };
+export { NODE_NAME_FIELD, nodeMatchesTerm, requirementHolds };
 /** core/v1 Toleration. */
 export type Toleration = NonNullable<PodSpecObject["tolerations"]>[number];
 /** core/v1 Taint. */
 export type Taint = NonNullable<NonNullable<NodeObject["spec"]>["taints"]>[number];
-
-/** The only node field a matchFields requirement may name. */
-export const NODE_NAME_FIELD = "metadata.name";
 
 /** Where a daemon pod stands on a node; see {@link nodeShouldRunDaemonPod}. */
 export interface NodeVerdict {
@@ -35,49 +28,6 @@ export interface NodeVerdict {
 
 function labelOf(labels: Readonly<Record<string, string>> | undefined, key: string): string | undefined {
   return labels !== undefined && Object.hasOwn(labels, key) ? labels[key] : undefined;
-}
-
-/** Gt and Lt compare base-10 integers; anything else in either place makes them fail. */
-function integer(s: string | undefined): number | undefined {
-  return s !== undefined && /^[+-]?\d+$/.test(s) ? Number(s) : undefined;
-}
-
-/** Whether one requirement holds for the value of its key on the node (undefined: absent). */
-export function requirementHolds(req: NodeSelectorRequirement, value: string | undefined): boolean {
-  const values = req.values ?? [];
-  switch (req.operator) {
-    case "In":
-      return value !== undefined && values.includes(value);
-    case "NotIn":
-      return value === undefined || !values.includes(value);
-    case "Exists":
-      return value !== undefined;
-    case "DoesNotExist":
-      return value === undefined;
-    case "Gt":
-    case "Lt": {
-      const have = integer(value);
-      const want = values.length === 1 ? integer(values[0]) : undefined;
-      if (have === undefined || want === undefined) return false;
-      return req.operator === "Gt" ? have > want : have < want;
-    }
-    default:
-      return false;
-  }
-}
-
-/**
- * Whether the node satisfies every requirement of the term. A term without any
- * requirement matches no node, and a matchFields requirement on any field but
- * metadata.name fails, as in Kubernetes.
- */
-export function nodeMatchesTerm(node: NodeObject, term: NodeSelectorTerm): boolean {
-  const exprs = term.matchExpressions ?? [];
-  const fields = term.matchFields ?? [];
-  if (exprs.length === 0 && fields.length === 0) return false;
-  const labels = node.metadata?.labels;
-  if (!exprs.every((e) => requirementHolds(e, labelOf(labels, e.key)))) return false;
-  return fields.every((f) => f.key === NODE_NAME_FIELD && requirementHolds(f, node.metadata?.name));
 }
 
 /**

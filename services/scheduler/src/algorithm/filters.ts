@@ -3,7 +3,7 @@
  * words Kubernetes' scheduler uses so `kubectl describe pod` reads the same. A filter
  * returns an empty list when the pod fits and one or more reasons when it does not.
  */
-import { selectorMatches } from "@flotilla/api";
+import { nodeMatchesTerm, selectorMatches } from "@flotilla/api";
 import type { NodeObject, PodObject, PodSpecObject } from "@flotilla/api";
 import { hasRequiredAntiAffinity, labelKey, podHostPorts, podRequests } from "./resources.ts";
 import type { HostPort, NodeInfo, PodRequests } from "./resources.ts";
@@ -38,8 +38,6 @@ export type FilterPlugin = (pod: PodObject, nodeInfo: NodeInfo, state?: CycleSta
 type Affinity = NonNullable<PodSpecObject["affinity"]>;
 type Toleration = NonNullable<PodSpecObject["tolerations"]>[number];
 type Taint = NonNullable<NonNullable<NodeObject["spec"]>["taints"]>[number];
-type NodeSelectorTerm = NonNullable<NonNullable<Affinity["nodeAffinity"]>["requiredDuringSchedulingIgnoredDuringExecution"]>["nodeSelectorTerms"][number];
-type NodeSelectorRequirement = NonNullable<NodeSelectorTerm["matchExpressions"]>[number];
 type PodAffinityTerm = NonNullable<NonNullable<Affinity["podAntiAffinity"]>["requiredDuringSchedulingIgnoredDuringExecution"]>[number];
 
 /** Kubernetes' filter messages. */
@@ -62,6 +60,13 @@ export const HOSTNAME_LABEL = "kubernetes.io/hostname";
 const FITS: FilterReasons = Object.freeze([]);
 // Stands in for absent lists, so the hot loops allocate nothing.
 const NONE: readonly never[] = Object.freeze([]);
+
+// The node-selector rules are shared with the DaemonSet controller (libs/api); re-exported for this package's callers.
+export { nodeMatchesTerm };
+
+function labelOf(labels: Readonly<Record<string, string>> | undefined, key: string): string | undefined {
+  return labels !== undefined && Object.hasOwn(labels, key) ? labels[key] : undefined;
+}
 const one = (reason: string): FilterReasons => Object.freeze([reason]);
 const NOT_READY = one(Reason.notReady);
 const UNSCHEDULABLE = one(Reason.unschedulable);
@@ -110,52 +115,6 @@ export const taintToleration: FilterPlugin = (pod, { node }) => {
   }
   return FITS;
 };
-
-function labelOf(labels: Readonly<Record<string, string>> | undefined, key: string): string | undefined {
-  return labels !== undefined && Object.hasOwn(labels, key) ? labels[key] : undefined;
-}
-
-// Gt and Lt compare base-10 integers, as Go's strconv.ParseInt reads them.
-function integer(s: string | undefined): number | undefined {
-  return s !== undefined && /^[+-]?\d+$/.test(s) ? Number(s) : undefined;
-}
-
-function requirementHolds(req: NodeSelectorRequirement, value: string | undefined): boolean {
-  const values: readonly string[] = req.values ?? NONE;
-  switch (req.operator) {
-    case "In":
-      return value !== undefined && values.includes(value);
-    case "NotIn":
-      return value === undefined || !values.includes(value);
-    case "Exists":
-      return value !== undefined;
-    case "DoesNotExist":
-      return value === undefined;
-    case "Gt":
-    case "Lt": {
-      const have = integer(value);
-      const want = values.length === 1 ? integer(values[0]) : undefined;
-      if (have === undefined || want === undefined) return false;
-      return req.operator === "Gt" ? have > want : have < want;
-    }
-    default:
-      return false;
-  }
-}
-
-/** True when the node matches the term: all its expressions and fields hold; an empty term matches nothing. */
-export function nodeMatchesTerm(node: NodeObject, term: NodeSelectorTerm): boolean {
-  const exprs = term.matchExpressions ?? NONE;
-  const fields = term.matchFields ?? NONE;
-  if (exprs.length === 0 && fields.length === 0) return false;
-  const labels = node.metadata?.labels;
-  for (const e of exprs) if (!requirementHolds(e, labelOf(labels, e.key))) return false;
-  for (const f of fields) {
-    // metadata.name is the only field Kubernetes supports; any other makes the term fail.
-    if (f.key !== "metadata.name" || !requirementHolds(f, node.metadata?.name)) return false;
-  }
-  return true;
-}
 
 /** spec.nodeSelector and the required node affinity must both match; affinity terms are ORed. */
 export const nodeAffinity: FilterPlugin = (pod, { node }, state = prepareCycle(pod, [])) => {
