@@ -37,7 +37,8 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  kubectl(server, ["delete", "pods", "--all", "--wait=false"]);
+  // The agent stops the pod's processes before it goes: they outlive an agent by design.
+  kubectl(server, ["delete", "pods", "--all", "--wait=true", "--timeout=30s"]);
   await agent?.stop();
   agent?.cleanup();
   await server?.stop();
