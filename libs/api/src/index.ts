@@ -90,6 +90,6 @@ export type {
   ServiceObject,
 } from "./schema/index.ts";
 export { microTime, rfc3339 } from "./time.ts";
-export { NODE_NAME_FIELD, nodeMatchesTerm, requirementHolds } from "./node-selection.ts";
-export type { NodeSelectorRequirement, NodeSelectorTerm } from "./node-selection.ts";
+export { NODE_NAME_FIELD, nodeMatchesTerm, requirementHolds, toleratesTaint } from "./node-selection.ts";
+export type { NodeSelectorRequirement, NodeSelectorTerm, Taint, Toleration } from "./node-selection.ts";
 export { runtimeLabel } from "./labels.ts";

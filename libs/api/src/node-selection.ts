@@ -1,6 +1,7 @@
 /**
- * Node selector terms, as the scheduler places pods with them and the DaemonSet
- * controller decides where daemon pods belong (one set of rules for both).
+ * Node selector terms and taint tolerations, as the scheduler places pods with them, the
+ * DaemonSet controller decides where daemon pods belong and the node controller evicts
+ * (one set of rules for all three).
  */
 import type { NodeObject, PodSpecObject } from "./schema/index.ts";
 
@@ -8,6 +9,10 @@ type Affinity = NonNullable<PodSpecObject["affinity"]>;
 /** One term of required node affinity: its expressions and fields must all hold. */
 export type NodeSelectorTerm = NonNullable<NonNullable<Affinity["nodeAffinity"]>["requiredDuringSchedulingIgnoredDuringExecution"]>["nodeSelectorTerms"][number];
 export type NodeSelectorRequirement = NonNullable<NodeSelectorTerm["matchExpressions"]>[number];
+/** core/v1 Toleration. */
+export type Toleration = NonNullable<PodSpecObject["tolerations"]>[number];
+/** core/v1 Taint. */
+export type Taint = NonNullable<NonNullable<NodeObject["spec"]>["taints"]>[number];
 
 /** The only field a matchFields requirement may name. */
 export const NODE_NAME_FIELD = "metadata.name";
@@ -58,4 +63,17 @@ export function nodeMatchesTerm(node: NodeObject, term: NodeSelectorTerm): boole
   for (const e of exprs) if (!requirementHolds(e, labelOf(labels, e.key))) return false;
   for (const f of fields) if (f.key !== NODE_NAME_FIELD || !requirementHolds(f, node.metadata?.name)) return false;
   return true;
+}
+
+/**
+ * Kubernetes' Toleration.ToleratesTaint: effect and key must match when the toleration
+ * sets them (an empty key matches every key; validation allows that only with Exists),
+ * then Exists, or Equal on the value.
+ */
+export function toleratesTaint(t: Toleration, taint: Pick<Taint, "key" | "value" | "effect">): boolean {
+  if (t.effect && t.effect !== taint.effect) return false;
+  if (t.key && t.key !== taint.key) return false;
+  const op = t.operator || "Equal";
+  if (op === "Exists") return true;
+  return op === "Equal" && (t.value ?? "") === (taint.value ?? "");
 }

@@ -12,13 +12,13 @@
  * `controller-revision-hash` instead, which is all `rollout status` needs.
  */
 import { NotFoundError, type DaemonSetObject, type KubeObject, type NodeObject, type PodObject } from "@flotilla/api";
-import type { ApiClient, EventRecorder } from "@flotilla/bus";
+import type { ApiClient, EventRecorder, InvolvedObject } from "@flotilla/bus";
 import { Expectations, runController, WorkQueue, type ReconcileResult } from "@flotilla/controller";
 import { keyOf, type Informer } from "@flotilla/informer";
 import type { Logger } from "@flotilla/log";
 import type { SharedInformers } from "../informers.ts";
 import { OwnerIndex } from "../owner-index.ts";
-import { ownedPodHandlers } from "../owned-pods.ts";
+import { deleteOwnedPods, involvedOwner, ownedPodHandlers } from "../owned-pods.ts";
 import { claimPods, slowStartBatches } from "../replicaset/logic.ts";
 import { adoptPatch, releasePatch } from "../replicaset/refs.ts";
 import { FailedPodBackoff, type FailedPodBackoffOptions } from "./backoff.ts";
@@ -36,7 +36,6 @@ export interface DaemonSetControllerOptions {
   failedPodBackoff?: FailedPodBackoffOptions;
 }
 
-type Involved = { kind: string; apiVersion: string; name: string; namespace: string; uid: string };
 
 export class DaemonSetController {
   private readonly client: ApiClient;
@@ -176,23 +175,8 @@ export class DaemonSetController {
     return undefined;
   }
 
-  private async deletePods(key: string, ds: DaemonSetObject, pods: readonly PodObject[]): Promise<Error | undefined> {
-    let failure: Error | undefined;
-    await Promise.all(
-      pods.map(async (p) => {
-        const pm = p.metadata ?? {};
-        try {
-          await this.client.delete("pods", pm.namespace, pm.name ?? "", { preconditions: { uid: pm.uid ?? "" } });
-          this.events.record(involved(ds), "Normal", "SuccessfulDelete", `Deleted pod: ${pm.name ?? ""}`);
-        } catch (err) {
-          this.expectations.deletionObserved(key);
-          if (err instanceof NotFoundError) return;
-          failure ??= err as Error;
-          this.events.record(involved(ds), "Warning", "FailedDelete", `Error deleting: ${(err as Error).message}`);
-        }
-      }),
-    );
-    return failure;
+  private deletePods(key: string, ds: DaemonSetObject, pods: readonly PodObject[]): Promise<Error | undefined> {
+    return deleteOwnedPods({ client: this.client, events: this.events, expectations: this.expectations }, key, involved(ds), pods);
   }
 
   /** PUT of the status subresource from the cached copy: a concurrent change is a conflict, retried with a fresh copy. */
@@ -215,6 +199,6 @@ function nodeEligibilityChanged(old: NodeObject, n: NodeObject): boolean {
   return JSON.stringify(old.metadata?.labels ?? {}) !== JSON.stringify(n.metadata?.labels ?? {}) || JSON.stringify(old.spec?.taints ?? []) !== JSON.stringify(n.spec?.taints ?? []);
 }
 
-function involved(ds: DaemonSetObject): Involved {
-  return { kind: "DaemonSet", apiVersion: "apps/v1", name: ds.metadata?.name ?? "", namespace: ds.metadata?.namespace ?? "", uid: ds.metadata?.uid ?? "" };
+function involved(ds: DaemonSetObject): InvolvedObject {
+  return involvedOwner("DaemonSet", "apps/v1", ds);
 }

@@ -9,14 +9,10 @@
  * (component-helpers/scheduling/corev1/nodeaffinity) and ToleratesTaint. The node-selector
  * rules are libs/api's, shared with the scheduler.
  */
-import { NODE_NAME_FIELD, nodeMatchesTerm, requirementHolds, type NodeObject, type NodeSelectorRequirement, type NodeSelectorTerm, type PodSpecObject } from "@flotilla/api";
+import { NODE_NAME_FIELD, nodeMatchesTerm, requirementHolds, toleratesTaint, type NodeObject, type NodeSelectorRequirement, type NodeSelectorTerm, type PodSpecObject, type Taint, type Toleration } from "@flotilla/api";
 
-export type { NodeSelectorRequirement, NodeSelectorTerm };
-export { NODE_NAME_FIELD, nodeMatchesTerm, requirementHolds };
-/** core/v1 Toleration. */
-export type Toleration = NonNullable<PodSpecObject["tolerations"]>[number];
-/** core/v1 Taint. */
-export type Taint = NonNullable<NonNullable<NodeObject["spec"]>["taints"]>[number];
+export type { NodeSelectorRequirement, NodeSelectorTerm, Taint, Toleration };
+export { NODE_NAME_FIELD, nodeMatchesTerm, requirementHolds, toleratesTaint };
 
 /** Where a daemon pod stands on a node; see {@link nodeShouldRunDaemonPod}. */
 export interface NodeVerdict {
@@ -40,16 +36,6 @@ export function nodeMatchesPod(node: NodeObject, spec: PodSpecObject | undefined
   const required = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
   if (required === undefined) return true;
   return required.nodeSelectorTerms.some((term) => nodeMatchesTerm(node, term));
-}
-
-/** Whether the toleration tolerates the taint: effect and key match when set, then Exists, or Equal on the value. */
-export function toleratesTaint(t: Toleration, taint: Pick<Taint, "key" | "value" | "effect">): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  // An empty key matches every key; validation allows that only with Exists.
-  if (t.key && t.key !== taint.key) return false;
-  const op = t.operator || "Equal";
-  if (op === "Exists") return true;
-  return op === "Equal" && (t.value ?? "") === (taint.value ?? "");
 }
 
 /** The first taint with one of `effects` that no toleration tolerates, if any. */

@@ -7,13 +7,13 @@
  * shown them before deciding again, or a slow watch would make it create twice.
  */
 import { ConflictError, NotFoundError, type JobObject, type KubeObject, type PodObject } from "@flotilla/api";
-import type { ApiClient, EventRecorder } from "@flotilla/bus";
+import type { ApiClient, EventRecorder, InvolvedObject } from "@flotilla/bus";
 import { Expectations, runController, WorkQueue, type ReconcileResult } from "@flotilla/controller";
 import { keyOf, type Informer } from "@flotilla/informer";
 import type { Logger } from "@flotilla/log";
 import type { SharedInformers } from "../informers.ts";
 import { OwnerIndex } from "../owner-index.ts";
-import { ownedPodHandlers } from "../owned-pods.ts";
+import { deleteOwnedPods, involvedOwner, ownedPodHandlers } from "../owned-pods.ts";
 import { claimPods, slowStartBatches } from "../replicaset/logic.ts";
 import { adoptPatch, releasePatch } from "../replicaset/refs.ts";
 import { DEFAULT_POD_FAILURE_BACKOFF_MS, MAX_POD_FAILURE_BACKOFF_MS } from "./backoff.ts";
@@ -165,22 +165,8 @@ export class JobController {
   private async deletePods(key: string, job: JobObject, pods: readonly PodObject[]): Promise<void> {
     if (pods.length === 0) return;
     this.expectations.expect(key, 0, pods.length);
-    let failure: Error | undefined;
-    await Promise.all(
-      pods.map(async (p) => {
-        const pm = p.metadata ?? {};
-        try {
-          await this.client.delete("pods", pm.namespace, pm.name ?? "", { preconditions: { uid: pm.uid ?? "" } });
-          this.events.record(involved(job), "Normal", "SuccessfulDelete", `Deleted pod: ${pm.name ?? ""}`);
-        } catch (err) {
-          this.expectations.deletionObserved(key);
-          if (err instanceof NotFoundError) return;
-          failure ??= err as Error;
-          this.events.record(involved(job), "Warning", "FailedDelete", `Error deleting: ${(err as Error).message}`);
-        }
-      }),
-    );
-    if (failure) throw failure;
+    const failed = await deleteOwnedPods({ client: this.client, events: this.events, expectations: this.expectations }, key, involved(job), pods);
+    if (failed) throw failed;
   }
 
   /**
@@ -217,6 +203,6 @@ function claimView(job: JobObject): Parameters<typeof claimPods>[0] {
   return { metadata: job.metadata, spec: { selector: jobSelector(job) } };
 }
 
-function involved(job: JobObject): { kind: string; apiVersion: string; name: string; namespace: string; uid: string } {
-  return { kind: "Job", apiVersion: "batch/v1", name: job.metadata?.name ?? "", namespace: job.metadata?.namespace ?? "", uid: job.metadata?.uid ?? "" };
+function involved(job: JobObject): InvolvedObject {
+  return involvedOwner("Job", "batch/v1", job);
 }

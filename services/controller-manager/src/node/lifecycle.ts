@@ -7,12 +7,10 @@
  * the kubelet owns Ready=True; the controller only ever writes Unknown, and taints the node
  * from whatever the Ready condition says.
  */
-import type { NodeObject, PodObject } from "@flotilla/api";
+import { toleratesTaint, type NodeObject, type PodObject, type Taint } from "@flotilla/api";
 import { rfc3339 } from "@flotilla/api/time";
 
-type Taint = NonNullable<NonNullable<NodeObject["spec"]>["taints"]>[number];
 type NodeCondition = NonNullable<NonNullable<NodeObject["status"]>["conditions"]>[number];
-type Toleration = NonNullable<NonNullable<PodObject["spec"]>["tolerations"]>[number];
 
 /** Taint key for a node whose Ready condition is Unknown (its kubelet went silent). */
 export const TAINT_UNREACHABLE = "node.kubernetes.io/unreachable";
@@ -197,15 +195,6 @@ export function podsToMarkNotReady(pods: readonly PodObject[], nowMs?: number): 
   return out;
 }
 
-/** Kubernetes' Toleration.ToleratesTaint: an empty key or effect on the toleration matches any. */
-function tolerates(tol: Toleration, taint: Taint): boolean {
-  if (tol.effect && tol.effect !== taint.effect) return false;
-  if (tol.key && tol.key !== taint.key) return false;
-  const op = tol.operator || "Equal";
-  if (op === "Exists") return true;
-  return op === "Equal" && (tol.value ?? "") === (taint.value ?? "");
-}
-
 /**
  * When the pod must leave a node carrying these NoExecute taints: -Infinity when some
  * taint is not tolerated, undefined when every matching toleration tolerates forever.
@@ -217,7 +206,7 @@ function evictionTimeMs(pod: PodObject, taints: readonly Taint[], nowMs: number,
   const tolerations = pod.spec?.tolerations ?? [];
   let at: number | undefined;
   for (const taint of taints) {
-    const tol = tolerations.find((t) => tolerates(t, taint));
+    const tol = tolerations.find((t) => toleratesTaint(t, taint));
     if (tol === undefined) return -Infinity;
     if (tol.tolerationSeconds === undefined) continue;
     let waitMs = Math.max(0, tol.tolerationSeconds) * 1000;

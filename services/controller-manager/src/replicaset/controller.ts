@@ -7,13 +7,13 @@
  * shown them before deciding again, or a slow watch would make it create twice.
  */
 import { NotFoundError, type PodObject, type ReplicaSetObject } from "@flotilla/api";
-import type { ApiClient, EventRecorder } from "@flotilla/bus";
+import type { ApiClient, EventRecorder, InvolvedObject } from "@flotilla/bus";
 import { Expectations, runController, WorkQueue, type ReconcileResult } from "@flotilla/controller";
 import { keyOf, type Informer } from "@flotilla/informer";
 import type { Logger } from "@flotilla/log";
 import type { SharedInformers } from "../informers.ts";
 import { OwnerIndex } from "../owner-index.ts";
-import { ownedPodHandlers } from "../owned-pods.ts";
+import { deleteOwnedPods, involvedOwner, ownedPodHandlers } from "../owned-pods.ts";
 import { claimPods, nextAvailabilityCheckMs, planReplicaSet, podFromTemplate, replicaSetStatus, slowStartBatches, statusChanged } from "./logic.ts";
 import { adoptPatch, releasePatch } from "./refs.ts";
 
@@ -121,22 +121,8 @@ export class ReplicaSetController {
 
   private async deletePods(key: string, rs: ReplicaSetObject, pods: readonly PodObject[]): Promise<{ reason: "FailedDelete"; message: string } | undefined> {
     this.expectations.expect(key, 0, pods.length);
-    let failure: { reason: "FailedDelete"; message: string } | undefined;
-    await Promise.all(
-      pods.map(async (p) => {
-        const pm = p.metadata ?? {};
-        try {
-          await this.client.delete("pods", pm.namespace, pm.name ?? "", { preconditions: { uid: pm.uid ?? "" } });
-          this.events.record(involved(rs), "Normal", "SuccessfulDelete", `Deleted pod: ${pm.name ?? ""}`);
-        } catch (err) {
-          this.expectations.deletionObserved(key);
-          if (err instanceof NotFoundError) return;
-          failure = { reason: "FailedDelete", message: (err as Error).message };
-          this.events.record(involved(rs), "Warning", "FailedDelete", `Error deleting: ${(err as Error).message}`);
-        }
-      }),
-    );
-    return failure;
+    const failed = await deleteOwnedPods({ client: this.client, events: this.events, expectations: this.expectations }, key, involved(rs), pods);
+    return failed ? { reason: "FailedDelete", message: failed.message } : undefined;
   }
 
   private async patchPod(p: PodObject, body: Record<string, unknown>): Promise<void> {
@@ -147,6 +133,6 @@ export class ReplicaSetController {
   }
 }
 
-function involved(rs: ReplicaSetObject): { kind: string; apiVersion: string; name: string; namespace: string; uid: string } {
-  return { kind: "ReplicaSet", apiVersion: "apps/v1", name: rs.metadata?.name ?? "", namespace: rs.metadata?.namespace ?? "", uid: rs.metadata?.uid ?? "" };
+function involved(rs: ReplicaSetObject): InvolvedObject {
+  return involvedOwner("ReplicaSet", "apps/v1", rs);
 }

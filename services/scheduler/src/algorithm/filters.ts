@@ -3,7 +3,7 @@
  * words Kubernetes' scheduler uses so `kubectl describe pod` reads the same. A filter
  * returns an empty list when the pod fits and one or more reasons when it does not.
  */
-import { nodeMatchesTerm, selectorMatches } from "@flotilla/api";
+import { nodeMatchesTerm, selectorMatches, toleratesTaint, type Taint } from "@flotilla/api";
 import type { NodeObject, PodObject, PodSpecObject } from "@flotilla/api";
 import { hasRequiredAntiAffinity, labelKey, podHostPorts, podRequests } from "./resources.ts";
 import type { HostPort, NodeInfo, PodRequests } from "./resources.ts";
@@ -36,8 +36,6 @@ export interface DomainRule {
 export type FilterPlugin = (pod: PodObject, nodeInfo: NodeInfo, state?: CycleState) => FilterReasons;
 
 type Affinity = NonNullable<PodSpecObject["affinity"]>;
-type Toleration = NonNullable<PodSpecObject["tolerations"]>[number];
-type Taint = NonNullable<NonNullable<NodeObject["spec"]>["taints"]>[number];
 type PodAffinityTerm = NonNullable<NonNullable<Affinity["podAntiAffinity"]>["requiredDuringSchedulingIgnoredDuringExecution"]>[number];
 
 /** Kubernetes' filter messages. */
@@ -62,7 +60,7 @@ const FITS: FilterReasons = Object.freeze([]);
 const NONE: readonly never[] = Object.freeze([]);
 
 // The node-selector rules are shared with the DaemonSet controller (libs/api); re-exported for this package's callers.
-export { nodeMatchesTerm };
+export { nodeMatchesTerm, toleratesTaint };
 
 function labelOf(labels: Readonly<Record<string, string>> | undefined, key: string): string | undefined {
   return labels !== undefined && Object.hasOwn(labels, key) ? labels[key] : undefined;
@@ -74,16 +72,6 @@ const NODE_AFFINITY = one(Reason.nodeAffinity);
 const HOST_PORTS = one(Reason.hostPorts);
 const ANTI_AFFINITY = one(Reason.antiAffinity);
 const EXISTING_ANTI_AFFINITY = one(Reason.existingAntiAffinity);
-
-/** True when the toleration tolerates the taint, by Kubernetes' rules. */
-export function toleratesTaint(t: Toleration, taint: Pick<Taint, "key" | "value" | "effect">): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  // An empty key matches every key; validation only allows it with Exists.
-  if (t.key && t.key !== taint.key) return false;
-  const op = t.operator || "Equal";
-  if (op === "Exists") return true;
-  return op === "Equal" && (t.value ?? "") === (taint.value ?? "");
-}
 
 function tolerated(pod: PodObject, taint: Pick<Taint, "key" | "value" | "effect">): boolean {
   for (const t of pod.spec?.tolerations ?? NONE) if (toleratesTaint(t, taint)) return true;
