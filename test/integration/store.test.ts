@@ -102,8 +102,8 @@ describe("store: single nats-server", () => {
   });
 
   it("store: a value written with a TTL expires on its own and watchers see it deleted; an update renews the TTL", async () => {
-    // History 1 (the default). Measured on nats-server 2.15.1: in a bucket keeping 5
-    // values per key the TTL'd value neither expired nor left a marker within 10 s.
+    // History 1 (the default): any TTL of 1 s or more is honoured as written. With more
+    // revisions per key, see the next tests.
     const s = await openStore();
     const key = objectKey("events", "default", "web.1");
     const other = objectKey("events", "default", "web.2");
@@ -121,6 +121,78 @@ describe("store: single nats-server", () => {
     const [second] = await take(it, 1, 10_000);
     expect([second?.type, second?.key]).toEqual(["delete", other]);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1500);
+    w.stop();
+  });
+
+  it("store: with 5 revisions per key a TTL'd value expires into a delete, each TTL'd write renews it, and no older revision resurfaces", async () => {
+    // nats-server raises a TTL below the marker TTL to it when a key keeps several
+    // revisions (1 s here), and marks an expiry only when the expiring message is its
+    // key's last: the store's roll-up on TTL'd writes keeps v1 and v2 from coming back.
+    const s = await openStore({ historyPerKey: 5, markerTtlMs: 1000 });
+    expect(s.ttl).toEqual({ markerTtlMs: 1000, minTtlMs: 1000 });
+    const hadHistory = objectKey("events", "default", "had-history");
+    const renewed = objectKey("events", "default", "renewed");
+    const r1 = await s.create(hadHistory, { v: 1 });
+    const r2 = await s.update(hadHistory, { v: 2 }, r1);
+    await s.update(hadHistory, { v: 3 }, r2, { ttlMs: 2000 });
+    const t0 = Date.now();
+    const rb1 = await s.create(renewed, { n: 1 }, { ttlMs: 2000 });
+    const w = await s.watch({ prefix: prefixFor("events"), fromRevision: rb1 });
+    const it = w[Symbol.asyncIterator]();
+    await new Promise((r) => setTimeout(r, 1000));
+    const rb2 = await s.update(renewed, { n: 2 }, rb1, { ttlMs: 2000 });
+    const [bump, expired] = await take(it, 2, 10_000);
+    expect(bump).toEqual({ type: "put", key: renewed, revision: rb2, value: { n: 2 } });
+    expect([expired?.type, expired?.key]).toEqual(["delete", hadHistory]);
+    expect(await s.get(hadHistory)).toBeUndefined();
+    expect((await s.list(prefixFor("events"))).items.map((e) => e.key)).toEqual([renewed]);
+    const [second] = await take(it, 1, 10_000);
+    expect([second?.type, second?.key]).toEqual(["delete", renewed]);
+    // Past the first write's deadline (2 s), at the renewed one (~3 s).
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2500);
+    expect((await s.list(prefixFor("events"))).items).toEqual([]);
+    w.stop();
+  });
+
+  it("store: keys under a ttlMsByPrefix prefix expire without a per-write TTL, other keys stay, and a TTL the server would lengthen is refused", async () => {
+    const s = await openStore({ historyPerKey: 5, markerTtlMs: 1000, ttlMsByPrefix: { [prefixFor("events")]: 1000 } });
+    const ev = objectKey("events", "default", "e");
+    const cm = objectKey("configmaps", "default", "c");
+    const w = await s.watch({ prefix: "", fromRevision: await s.currentRevision() });
+    const it = w[Symbol.asyncIterator]();
+    const re = await s.create(ev, { n: 1 });
+    const rc = await s.create(cm, { n: 1 });
+    const events = await take(it, 3, 10_000);
+    expect(events.map((e) => [e.type, e.key])).toEqual([["put", ev], ["put", cm], ["delete", ev]]);
+    expect(events[2]!.revision).toBeGreaterThan(rc);
+    expect(await s.get(ev)).toBeUndefined();
+    expect(await s.get(cm)).toEqual({ key: cm, revision: rc, value: { n: 1 } });
+    expect(re).toBeLessThan(rc);
+    w.stop();
+    // A marker TTL of 1 h (the default) with history 5: a 1 s TTL would live an hour.
+    const hourly = await openStore({ historyPerKey: 5 });
+    await expect(hourly.create(ev, {}, { ttlMs: 1000 })).rejects.toBeInstanceOf(RangeError);
+    await expect(openStore({ bucket: hourly.config.bucket, historyPerKey: 1, markerTtlMs: 3_600_000, ttlMsByPrefix: { "events.": 1000 } })).rejects.toThrow(/marker TTL/);
+  });
+
+  it("store: opening a bucket made without TTL support enables it, and a TTL'd write rolls up what was written before", async () => {
+    // The upgrade of an existing bucket: a stream config update of allow_msg_ttl and
+    // subject_delete_marker_ttl, which nats-server accepts on a live stream.
+    const bucket = freshBucket();
+    const before = await openStore({ bucket, historyPerKey: 5, markerTtlMs: 0 });
+    expect(before.ttl).toBeUndefined();
+    const k = objectKey("events", "default", "from-before");
+    await expect(before.create(k, {}, { ttlMs: 1000 })).rejects.toBeInstanceOf(RangeError);
+    const r1 = await before.create(k, { v: 1 });
+    const after = await openStore({ bucket, historyPerKey: 5, markerTtlMs: 1000 });
+    expect(after.ttl).toEqual({ markerTtlMs: 1000, minTtlMs: 1000 });
+    const w = await after.watch({ prefix: "events.", fromRevision: r1 });
+    const it = w[Symbol.asyncIterator]();
+    const r2 = await after.update(k, { v: 2 }, r1, { ttlMs: 1000 });
+    const [put, expired] = await take(it, 2, 10_000);
+    expect(put).toEqual({ type: "put", key: k, revision: r2, value: { v: 2 } });
+    expect([expired?.type, expired?.key]).toEqual(["delete", k]);
+    expect(await after.get(k)).toBeUndefined();
     w.stop();
   });
 

@@ -4,7 +4,7 @@
  * exists everywhere or nowhere.
  */
 
-export type Subresource = "status" | "scale" | "binding" | "log" | "exec" | "eviction";
+export type Subresource = "status" | "scale" | "binding" | "log" | "exec" | "eviction" | "finalize" | "token";
 
 export interface ResourceInfo {
   /** "" for the core group. */
@@ -42,13 +42,13 @@ function r(group: string, version: string, kind: string, resource: string, names
 }
 
 export const RESOURCES: readonly ResourceInfo[] = Object.freeze([
-  r("", "v1", "Namespace", "namespaces", false, { shortNames: ["ns"], subresources: ["status"], verbs: ["create", "delete", "get", "list", "patch", "update", "watch"] }),
+  r("", "v1", "Namespace", "namespaces", false, { shortNames: ["ns"], subresources: ["status", "finalize"], verbs: ["create", "delete", "get", "list", "patch", "update", "watch"] }),
   r("", "v1", "Node", "nodes", false, { shortNames: ["no"], subresources: ["status"] }),
   r("", "v1", "Pod", "pods", true, { shortNames: ["po"], categories: ["all"], subresources: ["status", "binding", "log", "exec", "eviction"] }),
   r("", "v1", "Service", "services", true, { shortNames: ["svc"], categories: ["all"], subresources: ["status"], verbs: ["create", "delete", "get", "list", "patch", "update", "watch"] }),
   r("", "v1", "Endpoints", "endpoints", true, { singular: "endpoints", shortNames: ["ep"] }),
   r("", "v1", "Event", "events", true, { shortNames: ["ev"] }),
-  r("", "v1", "ServiceAccount", "serviceaccounts", true, { shortNames: ["sa"] }),
+  r("", "v1", "ServiceAccount", "serviceaccounts", true, { shortNames: ["sa"], subresources: ["token"] }),
   r("", "v1", "Secret", "secrets", true),
   r("", "v1", "ConfigMap", "configmaps", true, { shortNames: ["cm"] }),
   r("apps", "v1", "Deployment", "deployments", true, { shortNames: ["deploy"], categories: ["all"], subresources: ["status", "scale"] }),

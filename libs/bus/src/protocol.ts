@@ -29,7 +29,7 @@ export interface BusRequest {
   /** create / update: the object; patch: the patch document. */
   body?: unknown;
   /** "status" for status writes; "binding" for create (pods/binding). */
-  subresource?: "status" | "binding" | "finalize";
+  subresource?: "status" | "binding" | "finalize" | "token";
   /** patch: a Kubernetes patch content type, e.g. application/merge-patch+json. */
   patchType?: string;
   fieldManager?: string;

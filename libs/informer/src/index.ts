@@ -1,2 +1,2 @@
-export { Informer, keyOf } from "./informer.ts";
+export { Informer, keyOf, stripManagedFields } from "./informer.ts";
 export type { HasMeta, InformerHandlers, InformerOptions } from "./informer.ts";

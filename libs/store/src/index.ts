@@ -9,3 +9,4 @@ export { KeyExistsError, KeyNotFoundError, RevisionMismatchError, StoreError, St
 export { KvStore } from "./kv-store.ts";
 export { KV_STORE_DEFAULTS } from "./options.ts";
 export type { KvStoreConfig, KvStoreOptions } from "./options.ts";
+export type { BucketTtl } from "./ttl.ts";

@@ -23,6 +23,8 @@ import { leaderLastMessage, streamRange } from "./stream-reads.ts";
 import type { StoreContext } from "./stream-reads.ts";
 import { KvWatch } from "./watch.ts";
 import { OwnWrites, type PendingWrite } from "./own-writes.ts";
+import { checkTtl, ensureTtlSupport, prefixTtlMs, ttlHeaders } from "./ttl.ts";
+import type { BucketTtl } from "./ttl.ts";
 
 /**
  * Attempts of an unconditional delete (read the revision, then delete if unchanged)
@@ -36,23 +38,32 @@ const OWN_WRITES_CAPACITY = 4096;
 export class KvStore implements Store {
   /** The options in effect, defaults filled in. */
   readonly config: KvStoreConfig;
+  /** The bucket's TTL support as its stream has it (after open brought it in line with the options); undefined for none. */
+  readonly ttl: BucketTtl | undefined;
   readonly #ctx: StoreContext;
   readonly #kv: KV;
   readonly #watches = new Set<KvWatch>();
   #closed = false;
 
-  private constructor(ctx: StoreContext, kv: KV) {
+  private constructor(ctx: StoreContext, kv: KV, ttl: BucketTtl | undefined) {
     this.#ctx = ctx;
     this.config = ctx.config;
     this.#kv = kv;
+    this.ttl = ttl;
+  }
+
+  /** How long an expired key's delete marker stays (the bucket's marker TTL); see Store. */
+  get expiryMarkerTtlMs(): number | undefined {
+    return this.ttl?.markerTtlMs;
   }
 
   /**
    * Open the bucket, creating it when absent (with `replicas`, `historyPerKey` and TTL
-   * support from the options; an existing bucket is used as it is). The connection stays
-   * the caller's: close() does not close it.
+   * support from the options; an existing bucket keeps its replicas and history, but its
+   * TTL support is brought in line with `markerTtlMs`). The connection stays the
+   * caller's: close() does not close it.
    * @throws StoreUnavailableError when JetStream does not answer.
-   * @throws RangeError for invalid options.
+   * @throws RangeError for invalid options, or `ttlMsByPrefix` the bucket cannot honour.
    */
   static async create(nc: NatsConnection, options: KvStoreOptions = {}): Promise<KvStore> {
     const config = withDefaults(options);
@@ -88,9 +99,13 @@ export class KvStore implements Store {
       };
       if (config.markerTtlMs > 0) kvOptions.markerTTL = config.markerTtlMs;
       const kv = await new Kvm(js).create(config.bucket, kvOptions);
-      const ctx: StoreContext = { js, jsm, names: bucketNames(config.bucket), config };
+      const names = bucketNames(config.bucket);
+      const ttl = await ensureTtlSupport(jsm, names.stream, config);
+      // The bucket may keep more revisions per key than the options say (it existed).
+      for (const [prefix, ttlMs] of Object.entries(config.ttlMsByPrefix)) checkTtl(ttlMs, ttl, `KvStoreOptions.ttlMsByPrefix[${JSON.stringify(prefix)}]`);
+      const ctx: StoreContext = { js, jsm, names, config };
       if (config.shareWrittenValues) ctx.ownWrites = new OwnWrites(OWN_WRITES_CAPACITY);
-      return new KvStore(ctx, kv);
+      return new KvStore(ctx, kv, ttl);
     } catch (err) {
       throw mapUnavailable(err, `opening bucket ${config.bucket}`, false);
     }
@@ -98,12 +113,13 @@ export class KvStore implements Store {
 
   async create(key: string, value: unknown, opts: StoreWriteOptions = {}): Promise<number> {
     this.#assertOpen();
+    const ttlMs = this.#ttlFor(key, opts);
     const data = encodeValue(value);
     const pending = this.#share(key, data, value);
     try {
       // kv.create writes with "expected last subject sequence 0" and, when the key's last
       // entry is a delete marker, once more with that marker's sequence: still one CAS.
-      const revision = await this.#kv.create(key, data, ttlHeader(opts.ttlMs));
+      const revision = ttlMs === undefined ? await this.#kv.create(key, data) : await this.#createWithTtl(key, data, ttlMs);
       this.#settle(pending, revision);
       return revision;
     } catch (err) {
@@ -116,10 +132,11 @@ export class KvStore implements Store {
   async update(key: string, value: unknown, revision: number, opts: StoreWriteOptions = {}): Promise<number> {
     this.#assertOpen();
     assertRevision(revision);
+    const ttlMs = this.#ttlFor(key, opts);
     const data = encodeValue(value);
     const pending = this.#share(key, data, value);
     try {
-      const written = opts.ttlMs === undefined ? await this.#kv.update(key, data, revision) : await this.#publishWithTtl(key, data, revision, opts.ttlMs);
+      const written = ttlMs === undefined ? await this.#kv.update(key, data, revision) : await this.#publishWithTtl(subjectFor(this.#ctx.names, key), data, revision, ttlMs);
       this.#settle(pending, written);
       return written;
     } catch (err) {
@@ -214,11 +231,32 @@ export class KvStore implements Store {
     return ack.seq;
   }
 
-  /** kv.update has no TTL: the same compare-and-set publish, with the message TTL header. */
-  async #publishWithTtl(key: string, data: Uint8Array, previousRevision: number, ttlMs: number): Promise<number> {
-    const h = headers();
-    h.set("Nats-TTL", ttlHeader(ttlMs)!);
-    const ack = await this.#ctx.js.publish(subjectFor(this.#ctx.names, key), data, { headers: h, expect: { lastSubjectSequence: previousRevision } });
+  /** The write's TTL: its own, else the one its key prefix has; checked against the bucket. */
+  #ttlFor(key: string, opts: StoreWriteOptions): number | undefined {
+    const ttlMs = opts.ttlMs ?? prefixTtlMs(this.config.ttlMsByPrefix, key);
+    if (ttlMs !== undefined) checkTtl(ttlMs, this.ttl, `write of ${key}`);
+    return ttlMs;
+  }
+
+  /**
+   * kv.create for a TTL'd value, which kv.create cannot roll up (see ttl.ts): "must not
+   * exist", or over the key's last entry when that is a delete or an expiry marker.
+   */
+  async #createWithTtl(key: string, data: Uint8Array, ttlMs: number): Promise<number> {
+    const subject = subjectFor(this.#ctx.names, key);
+    try {
+      return await this.#publishWithTtl(subject, data, 0, ttlMs);
+    } catch (err) {
+      if (wrongLastSequence(err) === undefined) throw err;
+      const last = await leaderLastMessage(this.#ctx, subject, `create ${key}`);
+      if (!last || last.subject !== subject || !isDeleteMarker(last.header)) throw err;
+      return await this.#publishWithTtl(subject, data, last.seq, ttlMs);
+    }
+  }
+
+  /** kv.update has no TTL: the same compare-and-set publish, with the TTL and roll-up headers. */
+  async #publishWithTtl(subject: string, data: Uint8Array, previousRevision: number, ttlMs: number): Promise<number> {
+    const ack = await this.#ctx.js.publish(subject, data, { headers: ttlHeaders(ttlMs), expect: { lastSubjectSequence: previousRevision } });
     return ack.seq;
   }
 
@@ -257,11 +295,4 @@ export class KvStore implements Store {
 
 function assertRevision(revision: number): void {
   if (!Number.isInteger(revision) || revision <= 0) throw new RangeError(`store revision must be a positive integer, got ${revision}`);
-}
-
-/** A message TTL as nats-server reads it ("3600s"), whole seconds rounded up; undefined for none. */
-function ttlHeader(ttlMs: number | undefined): string | undefined {
-  if (ttlMs === undefined) return undefined;
-  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError(`ttlMs must be a positive number, got ${ttlMs}`);
-  return `${Math.ceil(ttlMs / 1000)}s`;
 }

@@ -20,12 +20,25 @@ export interface KvStoreOptions {
    */
   historyPerKey?: number;
   /**
-   * Per-key TTL support (nats-server >= 2.11): when the bucket is created, enables
-   * per-message TTLs and keeps the delete marker left by an expired key this long, so
-   * watchers see the expiry. 0 disables TTL support. Ignored when the bucket exists.
+   * Per-key TTL support (nats-server >= 2.11.2): enables per-message TTLs and keeps the
+   * delete marker left by an expired key this long, so watchers see the expiry (and a
+   * watch resumed within this time still does). Applied to an existing bucket too, by a
+   * stream config update, so a bucket created without TTL support gains it; the server
+   * refuses to turn TTL support off again. 0: a new bucket gets no TTL support and an
+   * existing one is left as it is. With historyPerKey > 1 the server lengthens any TTL
+   * below this to this, so it must not exceed the shortest TTL written.
    * @default 3_600_000 (1 hour)
    */
   markerTtlMs?: number;
+  /**
+   * Keys that expire: every create and update of a key under one of these prefixes
+   * (key form, e.g. `"events."`; the longest matching prefix wins) carries this TTL in
+   * ms, so the key expires that long after its last write unless the write passes its
+   * own `ttlMs`. Needs TTL support (markerTtlMs > 0); with historyPerKey > 1 each TTL
+   * must be at least the bucket's marker TTL (checked when the store opens).
+   * @default {}
+   */
+  ttlMsByPrefix?: Readonly<Record<string, number>>;
   /** Messages fetched per pull by list and watch consumers. @default 1000 */
   fetchBatchSize?: number;
   /**
@@ -55,6 +68,7 @@ export const KV_STORE_DEFAULTS: KvStoreConfig = Object.freeze({
   openTimeoutMs: 30_000,
   historyPerKey: 1,
   markerTtlMs: 3_600_000,
+  ttlMsByPrefix: Object.freeze({}),
   fetchBatchSize: 1000,
   watchRecoveryTimeoutMs: 60_000,
   consumerHeartbeatMs: 2000,
@@ -76,6 +90,7 @@ function requireInt(name: string, value: number, min: number, max: number): void
 export function withDefaults(options: KvStoreOptions = {}): KvStoreConfig {
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const c: Required<KvStoreOptions> = { ...KV_STORE_DEFAULTS, ...defined };
+  c.ttlMsByPrefix = Object.freeze({ ...c.ttlMsByPrefix });
   if (!BUCKET_NAME.test(c.bucket)) throw new RangeError(`KvStoreOptions.bucket must match ${BUCKET_NAME}, got ${JSON.stringify(c.bucket)}`);
   if (![1, 3, 5].includes(c.replicas)) throw new RangeError(`KvStoreOptions.replicas must be 1, 3 or 5, got ${c.replicas}`);
   requireInt("requestTimeoutMs", c.requestTimeoutMs, 1, 600_000);
@@ -83,6 +98,14 @@ export function withDefaults(options: KvStoreOptions = {}): KvStoreConfig {
   requireInt("historyPerKey", c.historyPerKey, 1, 64);
   // The server refuses a subject delete marker TTL under one second.
   if (c.markerTtlMs !== 0) requireInt("markerTtlMs", c.markerTtlMs, 1000, Number.MAX_SAFE_INTEGER);
+  for (const [prefix, ttlMs] of Object.entries(c.ttlMsByPrefix)) {
+    if (prefix === "") throw new RangeError("KvStoreOptions.ttlMsByPrefix: a prefix must not be empty");
+    requireInt(`ttlMsByPrefix[${JSON.stringify(prefix)}]`, ttlMs, 1000, Number.MAX_SAFE_INTEGER);
+    if (c.markerTtlMs === 0) throw new RangeError("KvStoreOptions.ttlMsByPrefix needs TTL support: markerTtlMs must not be 0");
+    if (c.historyPerKey > 1 && ttlMs < c.markerTtlMs) {
+      throw new RangeError(`KvStoreOptions.ttlMsByPrefix[${JSON.stringify(prefix)}] (${ttlMs}) must be at least markerTtlMs (${c.markerTtlMs}) when historyPerKey > 1: nats-server raises shorter TTLs to the marker TTL`);
+    }
+  }
   requireInt("fetchBatchSize", c.fetchBatchSize, 1, 100_000);
   requireInt("watchRecoveryTimeoutMs", c.watchRecoveryTimeoutMs, 0, 86_400_000);
   // nats.js clamps pull heartbeats to [500, 30000] ms.

@@ -50,13 +50,24 @@ export interface StoreWatch extends AsyncIterable<StoreEvent> {
 export interface StoreWriteOptions {
   /**
    * The value expires this long after the write (whole seconds, rounded up): the server
-   * removes it and leaves a delete marker, so watchers see the key deleted. Needs a
-   * bucket created with TTL support (KvStoreOptions.markerTtlMs > 0).
+   * removes it and leaves a delete marker, so watchers see the key deleted. The write
+   * replaces the key's history (a roll-up), so no older revision can resurface at expiry.
+   * Defaults to the key's KvStoreOptions.ttlMsByPrefix entry. Needs a bucket with TTL
+   * support; in a bucket keeping more than one revision per key it must be at least the
+   * bucket's marker TTL (KvStore.ttl.minTtlMs).
+   * @throws RangeError (from the write) when the bucket cannot honour it.
    */
   ttlMs?: number;
 }
 
 export interface Store {
+  /**
+   * How long the delete left by an expired key stays in the store. A watch resumed from
+   * a revision written longer ago than this may not see such a delete (the marker is
+   * gone); a reader that was away that long must list again. undefined: no key expires
+   * into a marker that goes away.
+   */
+  readonly expiryMarkerTtlMs?: number | undefined;
   /** Write only if the key does not exist; returns the new revision. @throws KeyExistsError */
   create(key: string, value: unknown, opts?: StoreWriteOptions): Promise<number>;
   /** Write only if the key's last revision equals `revision`. @throws RevisionMismatchError, KeyNotFoundError */

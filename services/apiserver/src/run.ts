@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { AlreadyExistsError, InvalidError, NotFoundError, resourceInfo, type KubeObject } from "@flotilla/api";
 import type { Logger } from "@flotilla/log";
-import { KvStore } from "@flotilla/store";
+import { KvStore, prefixFor } from "@flotilla/store";
 import type { ApiServerConfig } from "./config.ts";
 import { createHttpServer } from "./http/server.ts";
 import { ensureAdminToken, ensurePki, writeKubeconfig } from "./pki/index.ts";
@@ -17,6 +17,10 @@ import { DEFAULT_RUNTIME_CLASSES } from "./registry/runtime-class.ts";
 import { NodeProxy } from "./registry/node-proxy.ts";
 import { WatchCache } from "./storage/watch-cache.ts";
 import { startBusApi, type BusApi } from "./bus/server.ts";
+import { isIP } from "node:net";
+import { Authenticator } from "./auth/authenticator.ts";
+import { ensureServiceAccountKeys } from "./auth/sa-keys.ts";
+import { DEFAULT_ISSUER } from "./auth/sa-tokens.ts";
 
 export interface ApiServerDeps {
   nc: NatsConnection;
@@ -61,6 +65,31 @@ async function bootstrap(svc: ApiService, apiPort: number): Promise<void> {
   for (const rc of DEFAULT_RUNTIME_CLASSES) await createIfAbsent(svc, "runtimeclasses", undefined, structuredClone(rc), "node.k8s.io");
 }
 
+/**
+ * List this replica in the `default/kubernetes` Endpoints, as Kubernetes' apiservers do:
+ * pods find the API through it (the kubelet passes it as KUBERNETES_SERVICE_HOST/PORT
+ * until kube-proxy routes the Service's ClusterIP). Other replicas' addresses are kept;
+ * removing those of masters that left is for the HA work (Kubernetes uses leases).
+ */
+async function publishApiEndpoint(svc: ApiService, ip: string, port: number): Promise<void> {
+  if (!isIP(ip)) return;
+  const info = resourceInfo("", "endpoints")!;
+  const want = { addresses: [{ ip }], ports: [{ name: "https", port, protocol: "TCP" }] };
+  const current = await svc.find(info, "default", "kubernetes");
+  if (!current) {
+    await createIfAbsent(svc, "endpoints", "default", { apiVersion: "v1", kind: "Endpoints", metadata: { name: "kubernetes", labels: { "endpointslice.kubernetes.io/skip-mirror": "true" } }, subsets: [want] } as KubeObject);
+    return;
+  }
+  await svc.guaranteedUpdate(info, "default", "kubernetes", (ep) => {
+    type Subset = { addresses?: { ip: string }[]; ports?: { name?: string; port: number; protocol?: string }[] };
+    const subsets = ((ep as unknown as { subsets?: Subset[] }).subsets ?? []).filter((s) => s.ports?.[0]?.port === port);
+    const subset = subsets[0] ?? { addresses: [], ports: want.ports };
+    if (!subset.addresses?.some((a) => a.ip === ip)) subset.addresses = [...(subset.addresses ?? []), { ip }];
+    (ep as unknown as { subsets: Subset[] }).subsets = [subset];
+    return ep;
+  });
+}
+
 export async function startApiServer(cfg: ApiServerConfig, deps: ApiServerDeps): Promise<ApiServerHandle> {
   const { nc, log } = deps;
   // History 5 per key: with 1, a value superseded before a watcher reads it is gone from
@@ -68,7 +97,18 @@ export async function startApiServer(cfg: ApiServerConfig, deps: ApiServerDeps):
   // bounded cost in stream size.
   // shareWrittenValues: the watch cache takes the objects this replica writes as they
   // are; the registry never mutates an object once it is handed to the store.
-  const store = await KvStore.create(nc, { bucket: cfg.bucket, replicas: cfg.replicas, historyPerKey: 5, shareWrittenValues: true });
+  // Events expire eventTtlMs after their last write, whichever path writes them: the
+  // store puts the TTL on every write under `events.`. The expiry marker (a delete for
+  // watchers) is kept as long: with history 5, nats-server raises any TTL below the
+  // marker TTL to it, so the marker TTL may not exceed the event TTL.
+  const store = await KvStore.create(nc, {
+    bucket: cfg.bucket,
+    replicas: cfg.replicas,
+    historyPerKey: 5,
+    shareWrittenValues: true,
+    markerTtlMs: cfg.eventTtlMs,
+    ttlMsByPrefix: { [prefixFor("events")]: cfg.eventTtlMs },
+  });
   const cache = await WatchCache.start(store, log, { historyPerResource: cfg.watchHistoryPerResource });
   const service = new ApiService(store, cache, new ServiceAllocator(store, { serviceCidr: cfg.serviceCidr }));
 
@@ -77,10 +117,14 @@ export async function startApiServer(cfg: ApiServerConfig, deps: ApiServerDeps):
   if (cfg.bindAddress !== "0.0.0.0" && cfg.bindAddress !== "::") hosts.push(cfg.bindAddress);
   const pki = await ensurePki({ dir: pkiDir, hosts });
   const adminToken = await ensureAdminToken(pkiDir);
+  const saKeys = await ensureServiceAccountKeys(pkiDir);
+  const audiences = [DEFAULT_ISSUER];
+  service.tokenIssuer = { issuer: DEFAULT_ISSUER, audiences, ...saKeys };
+  const lookup = (resource: string, namespace: string | undefined, name: string) => service.find(resourceInfo("", resource)!, namespace, name);
   const http = createHttpServer(service, log, {
     certPem: pki.certPem,
     keyPem: pki.keyPem,
-    tokens: new Map([[adminToken, "admin"]]),
+    authenticator: new Authenticator(new Map([[adminToken, "admin"]]), { signer: { issuer: DEFAULT_ISSUER, publicKey: saKeys.publicKey }, audiences, lookup }),
     proxy: new NodeProxy(nc, cfg.subjectPrefix),
     flotillaVersion: cfg.version,
     maxWatchSeconds: cfg.maxWatchSeconds,
@@ -92,6 +136,7 @@ export async function startApiServer(cfg: ApiServerConfig, deps: ApiServerDeps):
   const port = (http.address() as AddressInfo).port;
   const url = `https://${cfg.advertiseAddress.includes(":") ? `[${cfg.advertiseAddress}]` : cfg.advertiseAddress}:${port}`;
   await bootstrap(service, cfg.port === 0 ? port : cfg.port);
+  await publishApiEndpoint(service, cfg.advertiseAddress, port);
   const kubeconfigPath = join(cfg.dataDir, "kubeconfig");
   await writeKubeconfig(kubeconfigPath, { clusterName: "flotilla", server: url, caCertPem: pki.caCertPem, token: adminToken, user: "admin" });
   const bus: BusApi = await startBusApi(nc, service, log, { subjectPrefix: cfg.subjectPrefix });

@@ -6,7 +6,7 @@
  * every object from the first list on.
  */
 import type { ApiClient } from "@flotilla/bus";
-import { Informer, type HasMeta } from "@flotilla/informer";
+import { Informer, stripManagedFields, type HasMeta } from "@flotilla/informer";
 import type { Logger } from "@flotilla/log";
 
 export class SharedInformers {
@@ -20,15 +20,15 @@ export class SharedInformers {
     this.log = log;
   }
 
-  /** The cluster-wide informer of `resource` (all namespaces, no selector). */
+  /** The cluster-wide informer of `resource` (all namespaces, no selector), without managedFields (no controller reads them). */
   informer<T extends HasMeta>(resource: string): Informer<T> {
     let inf = this.byResource.get(resource);
     if (!inf) {
-      inf = new Informer(this.client, { resource }, this.log);
+      inf = new Informer(this.client, { resource, transform: stripManagedFields }, this.log);
       this.byResource.set(resource, inf);
       if (this.started) inf.start();
     }
-    return inf as Informer<T>;
+    return inf as unknown as Informer<T>;
   }
 
   start(): void {

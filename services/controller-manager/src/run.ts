@@ -1,7 +1,7 @@
 /**
  * The controller manager: the node controller, the workload controllers (ReplicaSet,
- * Deployment, DaemonSet, Job), the endpoints controller, the garbage collector and the
- * namespace controller, on one NATS
+ * Deployment, DaemonSet, Job), the endpoints controller, the garbage collector, the
+ * namespace controller and the service-account controller, on one NATS
  * connection and one set of shared informers. Every controller registers its informer
  * handlers first; the informers start after, so each handler sees every object.
  */
@@ -17,9 +17,12 @@ import { JobController } from "./job/controller.ts";
 import { NamespaceController } from "./namespace/controller.ts";
 import { NodeController, type NodeControllerOptions } from "./node/controller.ts";
 import { ReplicaSetController } from "./replicaset/controller.ts";
+import { ServiceAccountController } from "./serviceaccount/controller.ts";
 
 export interface ControllerManagerOptions {
   node?: NodeControllerOptions;
+  /** PEM of the cluster CA, published to every namespace as the `kube-root-ca.crt` ConfigMap. */
+  rootCaPem?: string;
 }
 
 export interface ControllerManager {
@@ -40,6 +43,7 @@ export async function startControllerManager(nc: NatsConnection, log: Logger, op
     new EndpointsController({ client, log: log.child({ controller: "endpoints" }), events: recorder("endpoint-controller"), informers }),
     new GarbageCollector({ client, log: log.child({ controller: "garbage-collector" }), informers }),
     new NamespaceController({ client, log: log.child({ controller: "namespace" }), informers }),
+    new ServiceAccountController({ client, log: log.child({ controller: "serviceaccount" }), informers }, { rootCaPem: opts.rootCaPem }),
   ];
   informers.start();
   const abort = new AbortController();

@@ -13,6 +13,30 @@ export interface EnvSources {
   configMap(namespace: string, name: string): Promise<Record<string, string> | undefined>;
   /** Secret values already base64-decoded. */
   secret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+  /** The variables that point in-cluster clients at the apiserver ({} when unknown); see kubernetesServiceEnv. */
+  serviceEnv(): Promise<Record<string, string>>;
+}
+
+/** The parts of an Endpoints object kubernetesServiceEnv reads. */
+export interface EndpointsLike {
+  subsets?: { addresses?: { ip?: string }[]; ports?: { port?: number }[] }[];
+}
+
+/**
+ * KUBERNETES_SERVICE_HOST/PORT/PORT_HTTPS from the first address and port of the
+ * `default/kubernetes` Endpoints (the apiserver keeps its advertise address and HTTPS
+ * port there). Kubernetes gives the Service's ClusterIP instead; this stands in until
+ * kube-proxy gives that ClusterIP a route on every node. No usable endpoint: no variables.
+ */
+export function kubernetesServiceEnv(endpoints: EndpointsLike | undefined): Record<string, string> {
+  for (const subset of endpoints?.subsets ?? []) {
+    const ip = subset.addresses?.find((a) => a.ip)?.ip;
+    const port = subset.ports?.find((p) => p.port)?.port;
+    if (!ip || !port) continue;
+    // An IPv6 address stays unbracketed, as Kubernetes sets it: client-go brackets it itself.
+    return { KUBERNETES_SERVICE_HOST: ip, KUBERNETES_SERVICE_PORT: String(port), KUBERNETES_SERVICE_PORT_HTTPS: String(port) };
+  }
+  return {};
 }
 
 export class ContainerConfigError extends Error {
@@ -64,9 +88,14 @@ async function readSource(sources: EnvSources, ns: string, s: Source): Promise<R
   return data;
 }
 
-export async function resolveEnv(container: ContainerObject, pod: PodObject, sources: EnvSources, ips: { podIp: string; hostIp: string }): Promise<Record<string, string>> {
+/**
+ * The container's environment. `base` (the apiserver's service variables) comes first:
+ * the container's own `env` and `envFrom` override it and may refer to it with `$(VAR)`,
+ * as with Kubernetes' service variables.
+ */
+export async function resolveEnv(container: ContainerObject, pod: PodObject, sources: EnvSources, ips: { podIp: string; hostIp: string }, base: Readonly<Record<string, string>> = {}): Promise<Record<string, string>> {
   const ns = pod.metadata?.namespace ?? "default";
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = { ...base };
   for (const from of container.envFrom ?? []) {
     const src: Source | undefined = from.configMapRef
       ? { kind: "ConfigMap", name: from.configMapRef.name ?? "", optional: from.configMapRef.optional === true }
@@ -105,7 +134,7 @@ export async function resolveEnv(container: ContainerObject, pod: PodObject, sou
 }
 
 /** limits.cpu / requests.memory etc. in whole divisors, rounded up as Kubernetes does. */
-function resourceField(container: ContainerObject, resource: string, divisor?: string | number): string {
+export function resourceField(container: ContainerObject, resource: string, divisor?: string | number): string {
   const [kind, name] = resource.split(".") as ["limits" | "requests", string];
   const raw = container.resources?.[kind]?.[name];
   if (raw === undefined) return "0";

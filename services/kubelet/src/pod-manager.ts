@@ -5,14 +5,15 @@
  * that no longer exist are removed.
  */
 import { NotFoundError } from "@flotilla/api/errors";
-import type { KubeObject, PodObject } from "@flotilla/api";
+import type { PodObject } from "@flotilla/api";
 import { EventRecorder, type ApiClient } from "@flotilla/bus";
 import { Informer } from "@flotilla/informer";
 import type { Logger } from "@flotilla/log";
+import { ApiSources } from "./api-sources.ts";
 import type { KubeletConfig } from "./config.ts";
-import type { EnvSources } from "./env.ts";
 import { PodWorker, type PodApi } from "./pod-worker.ts";
 import type { Runtime, RuntimeContainer, RuntimeName } from "./runtime/types.ts";
+import { VolumeManager } from "./volumes.ts";
 
 const MANAGER = "kubelet";
 
@@ -25,7 +26,13 @@ export class PodManager {
   private readonly adopted = new Map<string, RuntimeContainer[]>();
   private informer: Informer<PodObject> | undefined;
   readonly api: PodApi;
-  readonly env: EnvSources;
+  /** ConfigMaps, Secrets, tokens and the apiserver's endpoint, for env and volumes. */
+  readonly sources: ApiSources;
+  /**
+   * None for hollow nodes: they run nothing, and a token request per pod would distort
+   * the scale benchmarks they exist for.
+   */
+  private readonly volumes: VolumeManager | undefined;
   /** None for hollow nodes: a thousand of them would flood the API with Started events. */
   private readonly events: EventRecorder | undefined;
 
@@ -47,22 +54,8 @@ export class PodManager {
         });
       },
     };
-    this.env = {
-      configMap: async (ns, name) => (await this.getOrUndefined("configmaps", ns, name))?.["data"] as Record<string, string> | undefined,
-      secret: async (ns, name) => {
-        const data = (await this.getOrUndefined("secrets", ns, name))?.["data"] as Record<string, string> | undefined;
-        return data && Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
-      },
-    };
-  }
-
-  private async getOrUndefined(resource: string, ns: string, name: string): Promise<KubeObject | undefined> {
-    try {
-      return await this.client.get(resource, ns, name);
-    } catch (err) {
-      if (err instanceof NotFoundError) return undefined;
-      throw err;
-    }
+    this.sources = new ApiSources(deps.client, { serviceEnv: !cfg.hollow });
+    this.volumes = cfg.hollow ? undefined : new VolumeManager({ rootDir: cfg.dataDir, sources: this.sources, log: deps.log, events: this.events });
   }
 
   async start(): Promise<void> {
@@ -83,7 +76,8 @@ export class PodManager {
 
   /** Containers whose pod is not bound here any more (deleted while the kubelet was down). */
   private async removeOrphans(): Promise<void> {
-    const live = new Set(this.informer!.list().map((p) => p.metadata?.uid));
+    const live = new Set(this.informer!.list().map((p) => p.metadata?.uid ?? ""));
+    await this.volumes?.removeOrphans(live).catch((err: unknown) => this.log.warn({ err }, "could not remove orphaned pod volumes"));
     for (const [uid, containers] of this.adopted) {
       if (live.has(uid)) continue;
       const c = containers[0]!;
@@ -119,7 +113,8 @@ export class PodManager {
       {
         runtime,
         api: this.api,
-        env: this.env,
+        env: this.sources,
+        volumes: this.volumes,
         hostIp: this.cfg.nodeIp,
         backoff: { baseMs: this.cfg.crashLoopBackoffBaseMs, maxMs: this.cfg.crashLoopBackoffMaxMs },
         log: this.log,

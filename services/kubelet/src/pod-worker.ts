@@ -15,8 +15,9 @@ import { ContainerConfigError, resolveEnv, type EnvSources } from "./env.ts";
 import { podStatus, type ContainerView } from "./pod-status.ts";
 import { PodHealth } from "./pod-health.ts";
 import type { EventRecorder } from "@flotilla/bus";
-import type { PodRef, Runtime, RuntimeContainer } from "./runtime/types.ts";
+import type { ContainerConfig, PodRef, Runtime, RuntimeContainer } from "./runtime/types.ts";
 import { rfc3339 } from "@flotilla/api/time";
+import { MountConfigError, MountError, type PodVolumes, type VolumeManager } from "./volumes.ts";
 
 type PodStatus = NonNullable<PodObject["status"]>;
 
@@ -32,6 +33,8 @@ export interface PodWorkerDeps {
   runtime: Runtime;
   api: PodApi;
   env: EnvSources;
+  /** Absent on hollow nodes: no volumes, no token requests. */
+  volumes?: VolumeManager | undefined;
   hostIp: string;
   backoff: BackoffConfig;
   log: Logger;
@@ -48,6 +51,8 @@ interface ContainerRecord {
 }
 
 const RETRY_MS = 2000;
+/** Volume set-up retries back off from RETRY_MS, doubling, up to this. */
+const MOUNT_RETRY_MAX_MS = 32_000;
 
 /** The container's limits for runtimes that enforce them (docker: memory and CPU). */
 function limitsOf(c: ContainerObject): { memoryBytes?: number; milliCpu?: number } {
@@ -68,9 +73,17 @@ export class PodWorker {
   private running = false;
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
+  /** When `timer` fires. */
+  private timerAtMs = 0;
   private stopped = false;
   private terminating = false;
   private readonly health: PodHealth;
+  private readonly volumes: PodVolumes | undefined;
+  private mountFailures = 0;
+  private mountRetryAtMs = 0;
+  private mountMessage = "";
+  /** Why the pod's volumes are not set up yet (as of this sync); undefined once they are. */
+  private unmounted: string | undefined;
 
   constructor(pod: PodObject, deps: PodWorkerDeps, adopted: readonly RuntimeContainer[]) {
     this.pod = pod;
@@ -86,6 +99,10 @@ export class PodWorker {
       changed: () => this.kick(),
       graceMs: () => (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000,
     });
+    // A runtime that cannot mount (the process runtime without root) still runs pods:
+    // the token volume the apiserver adds to every pod is then left out rather than
+    // failing pods that never asked for it. Volumes the pod asks for fail clearly there.
+    this.volumes = deps.volumes?.forPod(this.ref, () => this.pod, { serviceAccountMounts: deps.runtime.supportsMounts });
   }
 
   update(pod: PodObject): void {
@@ -122,6 +139,7 @@ export class PodWorker {
     this.stopped = true;
     clearTimeout(this.timer);
     this.health.stopAll();
+    this.volumes?.stop();
   }
 
   /** Request a sync soon; coalesces with one already running. */
@@ -156,15 +174,25 @@ export class PodWorker {
 
   private wakeAt(ms: number): void {
     if (this.stopped) return;
+    // An earlier wake-up stays: the sync it triggers re-arms whatever is still pending,
+    // whereas replacing it would delay, say, one container's restart to another's.
+    if (this.timer !== undefined && this.timerAtMs <= ms) return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.kick(), Math.max(0, ms - Date.now()));
+    this.timerAtMs = ms;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.kick();
+    }, Math.max(0, ms - Date.now()));
   }
 
   private async sync(): Promise<void> {
     if (this.pod.metadata?.deletionTimestamp) return this.terminate();
     const phase = this.pod.status?.phase;
-    if (phase === "Succeeded" || phase === "Failed") return;
+    if (phase === "Succeeded" || phase === "Failed") return this.volumes?.stop(); // nothing will read them any more
     if (this.sandboxIp === undefined) this.sandboxIp = (await this.deps.runtime.runPodSandbox(this.ref)).ip;
+    // Every sync, not only before a start: containers adopted after a kubelet restart
+    // need their volumes' refresh (the token's above all) to resume.
+    this.unmounted = await this.mountVolumes();
     const spec = this.pod.spec;
     const policy = spec?.restartPolicy ?? "Always";
     let initDone = true;
@@ -215,13 +243,47 @@ export class PodWorker {
     await this.start(c, rec, attempt);
   }
 
+  /**
+   * Set the pod's volumes up before its first container starts. undefined once they
+   * are; otherwise why not, with a retry (backing off) armed. The FailedMount event is
+   * PodVolumes' to record.
+   */
+  private async mountVolumes(): Promise<string | undefined> {
+    const v = this.volumes;
+    if (!v || v.ready) return undefined;
+    if (Date.now() < this.mountRetryAtMs) {
+      this.wakeAt(this.mountRetryAtMs);
+      return this.mountMessage;
+    }
+    try {
+      await v.setUp();
+      this.mountFailures = 0;
+      return v.ready ? undefined : "the pod's volumes are being torn down";
+    } catch (err) {
+      if (!(err instanceof MountError)) throw err;
+      this.mountFailures++;
+      this.mountRetryAtMs = Date.now() + Math.min(RETRY_MS * 2 ** (this.mountFailures - 1), MOUNT_RETRY_MAX_MS);
+      this.mountMessage = `MountVolume.SetUp failed for volume "${err.volume}" : ${err.message}`;
+      this.wakeAt(this.mountRetryAtMs);
+      return this.mountMessage;
+    }
+  }
+
   private async start(c: ContainerObject, rec: ContainerRecord, attempt: number): Promise<void> {
+    // Kubernetes shows a pod whose volumes are not ready as ContainerCreating (the
+    // reason is in the FailedMount event); the retry is armed by mountVolumes.
+    if (this.unmounted !== undefined) {
+      rec.waiting = { reason: "ContainerCreating", message: this.unmounted };
+      return;
+    }
     const ips = { podIp: this.sandboxIp ?? this.deps.hostIp, hostIp: this.deps.hostIp };
     let env: Record<string, string>;
+    let mounts: NonNullable<ContainerConfig["mounts"]>;
     try {
-      env = await resolveEnv(c, this.pod, this.deps.env, ips);
+      env = await resolveEnv(c, this.pod, this.deps.env, ips, await this.deps.env.serviceEnv());
+      mounts = (await this.volumes?.mountsFor(c, env)) ?? [];
     } catch (err) {
-      if (!(err instanceof ContainerConfigError)) throw err;
+      if (!(err instanceof ContainerConfigError || err instanceof MountConfigError)) throw err;
       rec.waiting = { reason: "CreateContainerConfigError", message: err.message };
       rec.notBeforeMs = Date.now() + RETRY_MS;
       return this.wakeAt(rec.notBeforeMs);
@@ -238,6 +300,7 @@ export class PodWorker {
         tty: c.tty === true,
         stdin: c.stdin === true,
         limits: limitsOf(c),
+        ...(mounts.length > 0 ? { mounts } : {}),
       }, attempt);
       // Keep the previous attempt for `kubectl logs --previous`; older ones go.
       for (const old of rec.attempts.slice(0, -1)) await this.deps.runtime.removeContainer(old.id).catch(() => undefined);
@@ -295,6 +358,8 @@ export class PodWorker {
     const graceMs = (this.pod.metadata?.deletionGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
     try {
       await this.deps.runtime.removePodSandbox(this.ref, graceMs);
+      // As Kubernetes, the deletion is confirmed only once the pod's volumes are cleaned up.
+      await this.volumes?.tearDown();
       await this.deps.api.confirmDeletion(this.pod);
       clearTimeout(this.timer);
       this.stopped = true;
@@ -309,6 +374,7 @@ export class PodWorker {
   async remove(): Promise<void> {
     this.stop();
     await this.deps.runtime.removePodSandbox(this.ref, 0);
+    await this.volumes?.tearDown();
     this.deps.onDone(this.ref.uid);
   }
 }

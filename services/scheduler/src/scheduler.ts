@@ -10,7 +10,7 @@
  */
 import type { NodeObject, PodObject } from "@flotilla/api";
 import { EventRecorder, type ApiClient } from "@flotilla/bus";
-import { Informer, keyOf } from "@flotilla/informer";
+import { Informer, keyOf, stripManagedFields } from "@flotilla/informer";
 import type { Logger } from "@flotilla/log";
 import { addPod, newNodeInfo, removePod, schedule, type NodeInfo } from "./algorithm/index.ts";
 import { SchedulingQueue } from "./queue.ts";
@@ -63,8 +63,8 @@ export class Scheduler {
     this.log = log;
     this.name = opts.schedulerName ?? "default-scheduler";
     this.maxInFlight = opts.maxBindsInFlight ?? 256;
-    this.nodes = new Informer<NodeObject>(client, { resource: "nodes" }, log);
-    this.pods = new Informer<PodObject>(client, { resource: "pods" }, log);
+    this.nodes = new Informer<NodeObject>(client, { resource: "nodes", transform: stripManagedFields }, log);
+    this.pods = new Informer<PodObject>(client, { resource: "pods", transform: stripManagedFields }, log);
   }
 
   async start(): Promise<void> {

@@ -61,7 +61,8 @@ export async function startBusApi(nc: NatsConnection, svc: ApiService, log: Logg
     const ns = info.namespaced ? rq.namespace : undefined;
     const write = { dryRun: rq.dryRun === true, strict: true, ...(rq.fieldManager ? { fieldManager: rq.fieldManager } : {}) };
     const finalize = verb === "update" && rq.subresource === "finalize" && info.resource === "namespaces";
-    if (rq.subresource !== undefined && rq.subresource !== "status" && !(verb === "create" && rq.subresource === "binding") && !finalize) {
+    const createSub = verb === "create" && (rq.subresource === "binding" || (rq.subresource === "token" && info.resource === "serviceaccounts"));
+    if (rq.subresource !== undefined && rq.subresource !== "status" && !createSub && !finalize) {
       throw new BadRequestError(`subresource ${String(rq.subresource)} is not supported for ${verb}`);
     }
     const sub = rq.subresource === "status" ? { subresource: "status" as const } : finalize ? { subresource: "finalize" as const } : {};
@@ -75,6 +76,7 @@ export async function startBusApi(nc: NatsConnection, svc: ApiService, log: Logg
         return;
       case "create": {
         if (rq.subresource === "binding") return reply(m, { object: (await bindPod(svc, info, ns, need(rq.name, "name"), rq.body, write)) as unknown as KubeObject });
+        if (rq.subresource === "token") return reply(m, { object: await svc.createToken(ns, need(rq.name, "name"), rq.body) });
         const r = await svc.create(info, ns, rq.body, write);
         return reply(m, { object: r.object, warnings: r.warnings });
       }

@@ -3,6 +3,12 @@
  * from the resource registry. kubectl caches these under ~/.kube/cache.
  */
 import { RESOURCES, groupVersion, type ResourceInfo } from "@flotilla/api";
+import { AUTHENTICATION_GROUP, AUTHENTICATION_RESOURCES } from "./authn-reviews.ts";
+
+/** Groups whose resources are served but never stored (so not in the resource registry). */
+const UNSTORED: Record<string, { version: string; resources: object[] }> = {
+  [AUTHENTICATION_GROUP]: { version: "v1", resources: AUTHENTICATION_RESOURCES },
+};
 
 /** The Kubernetes minor we speak: /usr/bin/kubectl picks its client by it. */
 export const KUBERNETES_VERSION = { major: "1", minor: "32", patch: "0" } as const;
@@ -48,12 +54,13 @@ function groupEntry(group: string, version: string): object {
 export function apiGroupList(): object {
   const seen = new Map<string, string>();
   for (const r of RESOURCES) if (r.group) seen.set(r.group, r.version);
+  for (const [g, u] of Object.entries(UNSTORED)) seen.set(g, u.version);
   return { kind: "APIGroupList", apiVersion: "v1", groups: [...seen].map(([g, v]) => groupEntry(g, v)) };
 }
 
 export function apiGroup(group: string): object | undefined {
-  const r = RESOURCES.find((x) => x.group === group);
-  return r ? { kind: "APIGroup", apiVersion: "v1", ...groupEntry(group, r.version) } : undefined;
+  const version = RESOURCES.find((x) => x.group === group)?.version ?? UNSTORED[group]?.version;
+  return version ? { kind: "APIGroup", apiVersion: "v1", ...groupEntry(group, version) } : undefined;
 }
 
 const SUBRESOURCE_VERBS: Record<string, string[]> = {
@@ -63,17 +70,22 @@ const SUBRESOURCE_VERBS: Record<string, string[]> = {
   eviction: ["create"],
   log: ["get"],
   exec: ["create", "get"],
+  finalize: ["update"],
+  token: ["create"],
 };
 
 function subresourceKind(r: ResourceInfo, sub: string): { kind: string; group?: string; version?: string } {
   if (sub === "scale") return { kind: "Scale", group: "autoscaling", version: "v1" };
   if (sub === "binding") return { kind: "Binding" };
   if (sub === "eviction") return { kind: "Eviction", group: "policy", version: "v1" };
+  if (sub === "token") return { kind: "TokenRequest", group: "authentication.k8s.io", version: "v1" };
   if (sub === "log" || sub === "exec") return { kind: sub === "exec" ? "PodExecOptions" : "Pod" };
   return { kind: r.kind };
 }
 
 export function apiResourceList(gv: string): object | undefined {
+  const unstored = Object.entries(UNSTORED).find(([g, u]) => `${g}/${u.version}` === gv);
+  if (unstored) return { kind: "APIResourceList", apiVersion: "v1", groupVersion: gv, resources: unstored[1].resources };
   const rs = BY_GV.get(gv);
   if (!rs) return undefined;
   const resources: object[] = [];

@@ -182,6 +182,11 @@ export async function handleResource(ctx: HandlerContext): Promise<void> {
     writeJson(res, 201, await bindPod(svc, info, ri.namespace, ri.name!, await body(ctx), writeOptions(query, req.headers["user-agent"])));
     return;
   }
+  if (ri.subresource === "token") {
+    if (ri.verb !== "create") throw new MethodNotAllowedError(`${ri.verb} is not supported on ${info.resource}/token`);
+    writeObject(res, 201, negotiate(req.headers.accept, false), info.resource, await svc.createToken(ri.namespace, ri.name!, await body(ctx)));
+    return;
+  }
   if (ri.subresource === "finalize") {
     // namespaces/finalize: PUT only, and only spec.finalizers is taken from the body.
     if (info.resource !== "namespaces" || ri.verb !== "update") throw new MethodNotAllowedError(`${ri.verb} is not supported on ${info.resource}/finalize`);

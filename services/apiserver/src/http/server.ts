@@ -5,7 +5,6 @@
  */
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { timingSafeEqual } from "node:crypto";
 import { NotFoundError, UnauthorizedError, toApiError } from "@flotilla/api";
 import type { Logger } from "@flotilla/log";
 import type { ApiService } from "../registry/service.ts";
@@ -14,6 +13,8 @@ import type { Duplex } from "node:stream";
 import { handleResource, resolve } from "./handlers.ts";
 import { ExecUpgrader, refuseUpgrade } from "./pod-streams.ts";
 import type { NodeProxy } from "../registry/node-proxy.ts";
+import type { Authenticator } from "../auth/authenticator.ts";
+import { AUTHENTICATION_GROUP, handleAuthenticationReview } from "./authn-reviews.ts";
 import { openApiResponse } from "./openapi.ts";
 import { parseRequestInfo } from "./request-info.ts";
 import { writeError, writeJson } from "./respond.ts";
@@ -21,26 +22,13 @@ import { writeError, writeJson } from "./respond.ts";
 export interface HttpServerOptions {
   certPem: string;
   keyPem: string;
-  /** Bearer tokens accepted, with the user each stands for. */
-  tokens: ReadonlyMap<string, string>;
+  /** Who a bearer token stands for: the admin token or a service-account token. */
+  authenticator: Authenticator;
   /** Reaches kubelets for logs and exec. */
   proxy: NodeProxy;
   flotillaVersion: string;
   /** Longest a watch stays open without timeoutSeconds (jittered ×1–2). @default 1800 */
   maxWatchSeconds?: number;
-}
-
-/**
- * Compare tokens in constant time, so timing does not leak a token's prefix. Only a
- * token's length can show, and that is fixed by its format. (Hashing both sides first
- * hid the length too, but cost 2.5 % of the apiserver's CPU per request.)
- */
-function authenticate(req: IncomingMessage, tokens: ReadonlyMap<Buffer, string>): string | undefined {
-  const h = req.headers.authorization;
-  if (!h?.startsWith("Bearer ")) return undefined;
-  const given = Buffer.from(h.slice(7).trim());
-  for (const [k, user] of tokens) if (k.length === given.length && timingSafeEqual(k, given)) return user;
-  return undefined;
 }
 
 const PUBLIC_PATHS = new Set(["/healthz", "/livez", "/readyz"]);
@@ -52,7 +40,6 @@ function health(svc: ApiService, path: string): { code: number; text: string } {
 }
 
 export function createHttpServer(svc: ApiService, log: Logger, opts: HttpServerOptions): Server {
-  const tokens = new Map([...opts.tokens].map(([t, u]) => [Buffer.from(t), u] as const));
   const maxWatchSeconds = opts.maxWatchSeconds ?? 1800;
   const server = createServer({ cert: opts.certPem, key: opts.keyPem }, (req, res) => {
     const started = performance.now();
@@ -73,8 +60,10 @@ export function createHttpServer(svc: ApiService, log: Logger, opts: HttpServerO
       res.writeHead(h.code, { "content-type": "text/plain" }).end(h.text);
       return;
     }
-    if (authenticate(req, tokens) === undefined) throw new UnauthorizedError();
+    const user = await opts.authenticator.authenticate(req.headers.authorization);
+    if (user === undefined) throw new UnauthorizedError();
     const ri = parseRequestInfo(req.method ?? "GET", path, url.searchParams.get("watch") === "true" || url.searchParams.get("watch") === "1");
+    if (ri.kind === "resource" && ri.group === AUTHENTICATION_GROUP) return handleAuthenticationReview(req, res, ri, user, opts.authenticator);
     if (ri.kind === "resource") return handleResource({ svc, req, res, query: url.searchParams, ri, maxWatchSeconds, proxy: opts.proxy });
     return serveOther(req, res, path);
   }
@@ -97,7 +86,7 @@ export function createHttpServer(svc: ApiService, log: Logger, opts: HttpServerO
     const url = new URL(req.url ?? "/", "https://localhost");
     const path = url.pathname.replace(/\/+$/, "") || "/";
     const run = async () => {
-      if (authenticate(req, tokens) === undefined) throw new UnauthorizedError();
+      if ((await opts.authenticator.authenticate(req.headers.authorization)) === undefined) throw new UnauthorizedError();
       const ri = parseRequestInfo(req.method ?? "GET", path, false);
       if (ri.kind !== "resource" || ri.subresource !== "exec" || !ri.name) throw new NotFoundError({ group: "", resource: "", name: path });
       const info = resolve(ri);

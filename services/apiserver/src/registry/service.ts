@@ -15,6 +15,7 @@ import {
   carryOverAllocated,
   decodeObject,
   groupVersion,
+  resourceInfo,
   recordUpdate,
   validateObject,
   type KubeList,
@@ -32,6 +33,8 @@ import type { ServiceAllocator } from "./allocators.ts";
 import { decodeContinue, encodeContinue, parseResourceVersion } from "./list-options.ts";
 import { admitRuntimeClass } from "./runtime-class.ts";
 import { admitDefaultTolerations } from "./default-tolerations.ts";
+import { admitServiceAccount, podServiceAccountName } from "./service-account-admission.ts";
+import { requestToken, type TokenIssuer } from "./token-request.ts";
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -84,6 +87,8 @@ export class ApiService {
   readonly store: Store;
   readonly cache: WatchCache;
   readonly allocator: ServiceAllocator;
+  /** Signs service-account tokens (serviceaccounts/token); set once the keys are loaded. */
+  tokenIssuer: TokenIssuer | undefined;
   private readonly now: () => Date;
 
   constructor(store: Store, cache: WatchCache, allocator: ServiceAllocator, now: () => Date = () => new Date()) {
@@ -154,6 +159,24 @@ export class ApiService {
     return obj;
   }
 
+  /** serviceaccounts/<name>/token: a signed token for the account (nothing is stored). */
+  async createToken(namespace: string | undefined, name: string, raw: unknown): Promise<KubeObject> {
+    if (!this.tokenIssuer) throw new ApiError(StatusReason.ServiceUnavailable, 503, "this apiserver issues no service-account tokens");
+    return requestToken(this, this.tokenIssuer, namespace ?? "default", name, raw, this.now());
+  }
+
+  /** The object, or undefined when it does not exist: the cache first, then the store (the cache may trail a write by a moment). */
+  async find(info: ResourceInfo, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    const cached = this.cache.get(info.resource, this.key(info, namespace, name));
+    if (cached) return cached;
+    try {
+      return await this.get(info, namespace, name);
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  }
+
   filter(info: ResourceInfo, namespace: string | undefined, opts: ListOptions): ObjectFilter {
     const f: ObjectFilter = { labels: parseLabelSelector(opts.labelSelector), fields: parseFieldSelector(opts.fieldSelector, info.resource) };
     if (info.namespaced && namespace) f.namespace = namespace;
@@ -215,6 +238,7 @@ export class ApiService {
     if (info.resource === "pods" && info.group === "") {
       await admitRuntimeClass(this, prepared);
       admitDefaultTolerations(prepared);
+      admitServiceAccount(prepared, await this.find(resourceInfo("", "serviceaccounts")!, prepared.metadata.namespace, podServiceAccountName(prepared)));
     }
     const object = recordManager ? this.track(info, undefined, prepared, opts) : prepared;
     this.validate(info, object);

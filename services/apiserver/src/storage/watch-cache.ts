@@ -98,6 +98,8 @@ export class WatchCache {
   private revisionValue: number;
   /** The revision the cache was (re)loaded at: a resource with no change since has full history. */
   private baseRevision: number;
+  /** When the cache last applied a store event (or loaded a list); see resume(). */
+  private lastAppliedAtMs = Date.now();
   private storeWatch: StoreWatch | undefined;
   private stopped = false;
   /** False while the store watch is down and being re-opened: reads may be stale. */
@@ -160,7 +162,7 @@ export class WatchCache {
     let w: StoreWatch | undefined = first;
     for (let attempt = 0; !this.stopped; attempt++) {
       try {
-        w ??= this.storeWatch = await this.store.watch({ prefix: "", fromRevision: this.revisionValue });
+        w ??= this.storeWatch = await this.resume();
         this.following = true;
         for await (const ev of w) {
           this.apply(ev);
@@ -178,8 +180,24 @@ export class WatchCache {
     }
   }
 
+  /**
+   * Re-open the store watch after the cache's revision. The delete an expired key (an
+   * Event) leaves stays in the store only expiryMarkerTtlMs: when nothing has been
+   * applied for longer than that, such deletes may have come and gone unseen, so the
+   * cache is rebuilt from a fresh list first.
+   */
+  private async resume(): Promise<StoreWatch> {
+    const markerTtlMs = this.store.expiryMarkerTtlMs;
+    if (markerTtlMs !== undefined && Date.now() - this.lastAppliedAtMs > markerTtlMs) {
+      this.log.warn({ revision: this.revisionValue, markerTtlMs }, "store watch was away longer than expiry markers last; relisting");
+      await this.rebuild();
+    }
+    return this.store.watch({ prefix: "", fromRevision: this.revisionValue });
+  }
+
   /** Replace the cache's content with a fresh list; client watches end (they relist). */
   private async rebuild(): Promise<void> {
+    const listedAtMs = Date.now();
     const fresh = await this.store.list("");
     for (const s of this.resources.values()) {
       for (const w of s.watchers) w.sink.close(new GoneError("the watch cache was rebuilt; relist"));
@@ -191,6 +209,7 @@ export class WatchCache {
     }
     this.revisionValue = fresh.revision;
     this.baseRevision = fresh.revision;
+    this.lastAppliedAtMs = listedAtMs;
     this.load(fresh.items);
     this.wakeWaiters();
     this.log.info({ revision: fresh.revision, objects: fresh.items.length }, "watch cache rebuilt");
@@ -198,6 +217,7 @@ export class WatchCache {
 
   private apply(ev: StoreEvent): void {
     if (ev.revision <= this.revisionValue) return;
+    this.lastAppliedAtMs = Date.now();
     const { resource } = parseKey(ev.key);
     const s = this.state(resource);
     const previous = s.objects.get(ev.key);

@@ -3,6 +3,7 @@
  * joined to a cluster through its NATS servers (`flotilla server` runs both itself).
  * Useful to run them elsewhere, and to benchmark or restart one without the others.
  */
+import { readFile } from "node:fs/promises";
 import { Command, Option } from "commander";
 import { connectBus } from "@flotilla/bus";
 import { createLogger } from "@flotilla/log";
@@ -15,6 +16,7 @@ interface ActorFlags {
   nodeGracePeriodMs?: string;
   podEvictionTimeoutMs?: string;
   clusterCidr?: string;
+  rootCaFile?: string;
 }
 
 function common(cmd: Command): Command {
@@ -40,12 +42,15 @@ export function controllerManagerCommand(): Command {
     .addOption(new Option("--node-grace-period-ms <ms>", "silence after which a node is NotReady (heartbeats come every 1 s)").default(String(DEFAULT_NODE_GRACE_PERIOD_MS)))
     .addOption(new Option("--pod-eviction-timeout-ms <ms>", "cap on how long pods stay on an unreachable node"))
     .addOption(new Option("--cluster-cidr <cidr>", "IPv4 range node podCIDRs come from").default("10.42.0.0/16"))
+    .addOption(new Option("--root-ca-file <path>", "the cluster CA (a master's <data-dir>/pki/ca.crt), published to every namespace as the kube-root-ca.crt ConfigMap"))
     .action(async (_o: ActorFlags, c: Command) => {
       const f = c.opts<ActorFlags>();
+      const rootCaPem = f.rootCaFile ? await readFile(f.rootCaFile, "utf8") : undefined;
       const nc = await connectBus({ servers: f.server.flatMap((u) => u.split(",")), name: "flotilla-controller-manager" });
       const { startControllerManager } = await import("@flotilla/controller-manager");
       const cm = await startControllerManager(nc, createLogger("controller-manager", { level: f.logLevel }), {
         node: { gracePeriodMs: Number(f.nodeGracePeriodMs), clusterCidr: f.clusterCidr ?? "10.42.0.0/16", ...(f.podEvictionTimeoutMs ? { podEvictionTimeoutMs: Number(f.podEvictionTimeoutMs) } : {}) },
+        ...(rootCaPem ? { rootCaPem } : {}),
       });
       await untilSignal();
       await cm.stop();

@@ -40,6 +40,7 @@ export async function runServer(f: ServerFlags): Promise<void> {
     cmNc &&
     (await startControllerManager(cmNc, createLogger("controller-manager", { level: f.logLevel }), {
       node: { gracePeriodMs: int("node-grace-period-ms", f.nodeGracePeriodMs), clusterCidr: f.clusterCidr, ...(f.podEvictionTimeoutMs ? { podEvictionTimeoutMs: int("pod-eviction-timeout-ms", f.podEvictionTimeoutMs) } : {}) },
+      rootCaPem: api.caCertPem,
     }));
   const schedNc = f.disableScheduler ? undefined : await connectBus({ servers: url, name: "flotilla-scheduler" });
   const scheduler = schedNc && (await startScheduler(schedNc, createLogger("scheduler", { level: f.logLevel })));

@@ -60,6 +60,8 @@ const AVAILABLE_TIMEOUT_MS = 1000;
 /** Runs pods as Docker containers; see the module comment. */
 export class DockerRuntime implements Runtime {
   readonly name: RuntimeName = "docker";
+  /** Bind mounts; the daemon must see the kubelet's data dir at the same path (a local daemon does). */
+  readonly supportsMounts = true;
   readonly #client: DockerClient;
   readonly #log: DockerRuntimeLog;
   readonly #sandboxImage: string;

@@ -14,6 +14,8 @@ function now(): string {
 
 export class HollowRuntime implements Runtime {
   readonly name = "process" as const;
+  /** Nothing runs, so nothing is mounted; hollow kubelets set up no volumes at all. */
+  readonly supportsMounts = false;
   private readonly containers = new Map<string, RuntimeContainer>();
   private readonly listeners: ((c: RuntimeContainer) => void)[] = [];
   private readonly ip: string;

@@ -2,9 +2,11 @@
  * `exec` for the `process` runtime: run a command in a container's environment and
  * working directory (both recorded in its state.json).
  *
- * There is no isolation, so "in the container" means only env and cwd. The command is a
- * child of the kubelet, not of the container's process group: stopping the container
- * does not end it (the kubelet's exec session, or kill(), does).
+ * There is no isolation, so "in the container" means env and cwd, and the container's
+ * mount namespace when it has volume mounts: the command then runs under `nsenter
+ * --mount --target <pid>` and sees the volumes at their mountPaths (process-mounts.ts).
+ * The command is a child of the kubelet, not of the container's process group: stopping
+ * the container does not end it (the kubelet's exec session, or kill(), does).
  *
  * With `tty` the command runs on a pseudo-terminal that util-linux's `script` allocates
  * (process-pty.ts): one output stream, as with any tty, and `resize` works. Where
@@ -17,6 +19,8 @@ import { constants } from "node:os";
 import { ProcessRuntimeError } from "./process-store.ts";
 import type { AttemptState } from "./process-store.ts";
 import type { ExecOptions, ExecSession } from "./types.ts";
+import { MOUNTS_UNSUPPORTED, nsenterArgv, type MountTools } from "./process-mounts.ts";
+import { childPids } from "./process-spawn.ts";
 import { findScript, ptyResizer, scriptArgs } from "./process-pty.ts";
 
 interface WarnLog {
@@ -29,16 +33,36 @@ const PLAIN = 'exec "$@"';
 const MERGED = 'exec 2>&1; exec "$@"';
 let script: string | null | undefined;
 
-/** Start `command` in the container's env and cwd; resolves once it has been spawned. */
-export async function startExec(state: AttemptState, command: readonly string[], opts: ExecOptions, log: WarnLog): Promise<ExecSession> {
+/** The container's mount namespace: nsenter's path and a process inside it. */
+export interface MountNamespace {
+  nsenter: string;
+  pid: number;
+}
+
+/** Where an exec into this container must enter; undefined for a container without mounts. */
+export async function mountNamespaceOf(id: string, state: AttemptState, tools: MountTools | undefined): Promise<MountNamespace | undefined> {
+  if (!state.mountNamespace) return undefined;
+  // Adopted from a kubelet that could mount, by one that cannot (started without root).
+  if (!tools) throw new ProcessRuntimeError("InvalidConfig", `${id} has volume mounts; entering them: ${MOUNTS_UNSUPPORTED}`);
+  // The wrapper stays outside the namespace; its child (the command) is inside.
+  const pid = (await childPids(state.pid))?.[0];
+  if (pid === undefined) throw new ProcessRuntimeError("NotRunning", `${id} is not running`);
+  return { nsenter: tools.nsenter, pid };
+}
+
+/** Start `command` in the container's env and cwd (and mount namespace); resolves once it has been spawned. */
+export async function startExec(state: AttemptState, command: readonly string[], opts: ExecOptions, log: WarnLog, ns?: MountNamespace): Promise<ExecSession> {
   if (command.length === 0) throw new ProcessRuntimeError("InvalidConfig", "exec needs a command");
   if (opts.tty && script === undefined) script = findScript() ?? null;
   const pty = opts.tty && script !== null;
+  // In a namespace the working directory may exist only there: nsenterArgv changes to it inside.
+  const argv = ns ? nsenterArgv(ns, ns.pid, state.cwd, command) : command;
+  const cwd = ns ? "/" : state.cwd;
   // `script` runs the command through $SHELL: pinned to sh, whatever the kubelet's is.
   const child = pty
-    ? spawn(script!, scriptArgs(command), { cwd: state.cwd, env: { ...state.env, SHELL: "/bin/sh" }, stdio: ["pipe", "pipe", "ignore"] })
-    : spawn("/bin/sh", ["-c", opts.tty ? MERGED : PLAIN, "flotilla-exec", ...command], {
-        cwd: state.cwd,
+    ? spawn(script!, scriptArgs(argv), { cwd, env: { ...state.env, SHELL: "/bin/sh" }, stdio: ["pipe", "pipe", "ignore"] })
+    : spawn("/bin/sh", ["-c", opts.tty ? MERGED : PLAIN, "flotilla-exec", ...argv], {
+        cwd,
         env: state.env,
         stdio: [opts.stdin ? "pipe" : "ignore", "pipe", opts.tty ? "ignore" : "pipe"],
       });

@@ -10,6 +10,10 @@
  * its status to the exit file: the shell reports a signal death as 128+signal. The wrapper
  * traps TERM, INT and HUP with a no-op so a group-wide signal cannot kill it before it
  * records the status; trapped (not ignored) signals are reset to default in the command.
+ *
+ * With volume mounts the wrapper's child runs `unshare … /bin/sh -c <prelude>` first
+ * (process-mounts.ts); both exec in place, so the command still ends up as the
+ * wrapper's child, and signals reach every step with their default action.
  */
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
@@ -31,9 +35,11 @@ const wrapperScript = (exitFile: string): string => `trap : TERM INT HUP; "$@"; 
 
 /**
  * Spawn the wrapper with output appended to output.log; resolves once the command runs
- * (or already ended). Returns the wrapper and its /proc start time.
+ * (or already ended). Returns the wrapper and its /proc start time. `intermediates`:
+ * cmdline prefixes of steps the wrapper's child passes through before the command
+ * (see waitForCommand).
  */
-export async function spawnWrapper(dir: string, argv: string[], cwd: string, env: Record<string, string>): Promise<{ child: ChildProcess; startTime: string }> {
+export async function spawnWrapper(dir: string, argv: string[], cwd: string, env: Record<string, string>, intermediates: readonly string[] = []): Promise<{ child: ChildProcess; startTime: string }> {
   const logFile = await open(logPath(dir), "a");
   let child: ChildProcess;
   let startTime: string;
@@ -55,20 +61,20 @@ export async function spawnWrapper(dir: string, argv: string[], cwd: string, env
     await logFile.close(); // the child holds its own copy of the descriptor
   }
   child.unref();
-  if (child.pid !== undefined) await waitForCommand(child.pid, exitPath(dir));
+  if (child.pid !== undefined) await waitForCommand(child.pid, exitPath(dir), intermediates);
   return { child, startTime };
 }
 
 /**
  * Wait until the wrapper's child has exec'd the command (its cmdline is no longer the
- * wrapper's), the wrapper is gone, or START_WAIT_MS passed.
+ * wrapper's, nor one of the `intermediates`), the wrapper is gone, or START_WAIT_MS passed.
  *
  * Why: a SIGTERM to the group before that moment reaches only the wrapper, whose trap
  * swallows it, and the command then starts without ever seeing it; a stop right after a
  * start would wait out the whole grace period. Once the command runs, a group signal
  * reaches it. Usually a few milliseconds.
  */
-async function waitForCommand(pid: number, exitFile: string): Promise<void> {
+async function waitForCommand(pid: number, exitFile: string, intermediates: readonly string[]): Promise<void> {
   const own = await readFile(`/proc/${pid}/cmdline`, "latin1").catch(() => undefined);
   const deadline = Date.now() + START_WAIT_MS;
   while (own !== undefined && Date.now() < deadline) {
@@ -77,14 +83,14 @@ async function waitForCommand(pid: number, exitFile: string): Promise<void> {
     if (children === undefined) return;
     for (const c of children) {
       const cmdline = await readFile(`/proc/${c}/cmdline`, "latin1").catch(() => "");
-      if (cmdline !== "" && cmdline !== own) return;
+      if (cmdline !== "" && cmdline !== own && !intermediates.some((p) => cmdline.startsWith(p))) return;
     }
     await sleep(START_POLL_MS);
   }
 }
 
 /** Children of `pid`; undefined once it is gone. Scans /proc when the kernel lacks task/<pid>/children. */
-async function childPids(pid: number): Promise<number[] | undefined> {
+export async function childPids(pid: number): Promise<number[] | undefined> {
   try {
     return (await readFile(`/proc/${pid}/task/${pid}/children`, "utf8")).split(/\s+/).filter(Boolean).map(Number);
   } catch {

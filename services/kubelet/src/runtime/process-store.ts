@@ -6,11 +6,12 @@
  *   <rootDir>/pods/<podUid>/containers/<name>/<attempt>/state.json  what was started (AttemptState)
  *   <rootDir>/pods/<podUid>/containers/<name>/<attempt>/output.log  stdout + stderr, appended
  *   <rootDir>/pods/<podUid>/containers/<name>/<attempt>/exit        exit status, written by the wrapper shell
+ *   <rootDir>/pods/<podUid>/containers/<name>/<attempt>/start-error why the mount prelude failed (process-mounts.ts)
  *
  * Container ids are `process://<podUid>/<name>/<attempt>`: the attempt directory spelled
  * as a URL, in the `<runtime>://<id>` shape Kubernetes shows as a container's containerID.
  */
-import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { ContainerState, PodRef, RuntimeContainer, RuntimeErrorCode } from "./types.ts";
 
@@ -39,7 +40,10 @@ export interface AttemptState {
   argv: string[];
   /** Kept for exec, which runs in the container's environment. */
   env: Record<string, string>;
+  /** The working directory as the command sees it (inside its mount namespace, if any). */
   cwd: string;
+  /** The command runs in its own mount namespace (it has volume mounts): exec enters it. */
+  mountNamespace?: boolean;
 }
 
 /** The parts of a container id; also the attempt directory's path segments. */
@@ -86,6 +90,7 @@ export class Layout {
 export const statePath = (dir: string): string => path.join(dir, "state.json");
 export const logPath = (dir: string): string => path.join(dir, "output.log");
 export const exitPath = (dir: string): string => path.join(dir, "exit");
+export const startErrorPath = (dir: string): string => path.join(dir, "start-error");
 
 const isErrno = (err: unknown, code: string): boolean => (err as NodeJS.ErrnoException | undefined)?.code === code;
 
@@ -154,4 +159,22 @@ export function toContainer(state: AttemptState, status: ContainerState): Runtim
 export function exitedStatus(state: AttemptState, exit: { exitCode: number; finishedAt: string }): ContainerState {
   const reason = exit.exitCode === 0 ? "Completed" : "Error";
   return { state: "exited", startedAt: state.startedAt, finishedAt: exit.finishedAt, exitCode: exit.exitCode, reason };
+}
+
+export async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** A directory's entries; none when it does not exist. */
+export async function listDir(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (err) {
+    if (isErrno(err, "ENOENT")) return [];
+    throw err;
+  }
 }

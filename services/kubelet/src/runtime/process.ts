@@ -10,29 +10,36 @@
  * its exit status in a file, so the code is known even if it exited while no kubelet was
  * there to see it. Layout and ids: see process-store.ts.
  *
- * Not enforced: `limits` (no cgroups here), `mounts` (nothing to mount into), image and
- * pull policy (there is no image), `tty`/`stdin` of the container itself (stdin is
- * /dev/null, output a file). Background processes a command leaves behind after its
- * main process exits are not cleaned up (no cgroup to find them by).
+ * Volume `mounts` are bind mounts in a mount namespace of the container's own, which
+ * needs root and util-linux (process-mounts.ts); elsewhere a config with mounts is refused.
+ *
+ * Not enforced: `limits` (no cgroups here), image and pull policy (there is no image),
+ * `tty`/`stdin` of the container itself (stdin is /dev/null, output a file). Background
+ * processes a command leaves behind after its main process exits are not cleaned up (no
+ * cgroup to find them by).
  */
-import { mkdir, readdir, rm, stat } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Readable } from "node:stream";
-import { startExec } from "./process-exec.ts";
+import { mountNamespaceOf, startExec } from "./process-exec.ts";
 import { openLogStream } from "./process-logs.ts";
+import { MOUNTS_UNSUPPORTED, findMountTools, mountLaunch, type MountTools } from "./process-mounts.ts";
 import { isAlive, signalGroup, spawnWrapper } from "./process-spawn.ts";
 import {
   Layout,
   ProcessRuntimeError,
   containerId,
   exitedStatus,
+  isDirectory,
   isSafeSegment,
+  listDir,
   logPath,
   parseContainerId,
   readExit,
   readPodRecord,
   readState,
   recordExit,
+  startErrorPath,
   statePath,
   toContainer,
   writeJsonAtomic,
@@ -56,6 +63,8 @@ export interface ProcessRuntimeOptions {
   /** Reported as every pod's IP: processes share the node's network. */
   nodeIp: string;
   log?: ProcessRuntimeLog;
+  /** Honour volume mounts (mount namespaces). @default true where the kubelet runs as root with util-linux; false refuses every mount */
+  bindMounts?: boolean;
 }
 
 /** How often adopted containers (not our children, so no 'exit' event) are checked in /proc. */
@@ -90,6 +99,7 @@ interface Watch {
 /** Runs containers as detached child processes; see the module comment. */
 export class ProcessRuntime implements Runtime {
   readonly name: RuntimeName = "process";
+  readonly #mountTools: MountTools | undefined;
   readonly #layout: Layout;
   readonly #nodeIp: string;
   readonly #log: ProcessRuntimeLog;
@@ -103,6 +113,14 @@ export class ProcessRuntime implements Runtime {
     this.#layout = new Layout(opts.rootDir);
     this.#nodeIp = opts.nodeIp;
     this.#log = opts.log ?? { info: () => undefined, warn: () => undefined };
+    this.#mountTools = opts.bindMounts === false ? undefined : findMountTools();
+    if (!this.#mountTools && opts.bindMounts === undefined) {
+      this.#log.warn({}, `${MOUNTS_UNSUPPORTED}: containers with volumes will not start, and pods' service-account tokens are not mounted`);
+    }
+  }
+
+  get supportsMounts(): boolean {
+    return this.#mountTools !== undefined;
   }
 
   /** Create the runtime on `rootDir` (made if missing). Call listContainers() to adopt what runs there. */
@@ -138,17 +156,28 @@ export class ProcessRuntime implements Runtime {
     const id = containerId(ref);
     const dir = this.#layout.attemptDir(ref);
     if (await readState(dir)) throw new ProcessRuntimeError("AlreadyExists", `${id} was already started`);
+    const mounts = config.mounts ?? [];
+    if (mounts.length > 0 && !this.#mountTools) throw new ProcessRuntimeError("InvalidConfig", `container ${config.name}: ${MOUNTS_UNSUPPORTED}`);
+    const podDir = this.#layout.podDir(pod.uid);
+    const cwd = config.workingDir ?? podDir;
+    // With mounts the working directory may lie inside one: the prelude checks it, in the namespace.
+    const launch = mounts.length > 0 ? await mountLaunch(this.#mountTools!, mounts, argv, cwd, podDir, startErrorPath(dir)) : undefined;
     await writePodRecord(this.#layout, pod);
+    if (!launch && !(await isDirectory(cwd))) throw new ProcessRuntimeError("InvalidConfig", `container ${config.name}: workingDir ${cwd} is not a directory`);
     await mkdir(dir, { recursive: true });
-    const cwd = config.workingDir ?? this.#layout.podDir(pod.uid);
-    if (!(await isDirectory(cwd))) throw new ProcessRuntimeError("InvalidConfig", `container ${config.name}: workingDir ${cwd} is not a directory`);
-    // config.limits, mounts, tty and stdin are not applied: see the module comment.
+    // config.limits, tty and stdin are not applied: see the module comment.
     // Exactly the configured env; PATH added only so a command (and `sleep` in it) can be found.
     const env: Record<string, string> = { ...config.env };
     if (env.PATH === undefined) env.PATH = process.env.PATH ?? DEFAULT_PATH;
 
     const startedAt = new Date().toISOString(); // before spawning: never later than the exit file's time
-    const { child, startTime } = await spawnWrapper(dir, argv, cwd, env);
+    const { child, startTime } = await spawnWrapper(dir, launch?.argv ?? argv, launch?.spawnCwd ?? cwd, env, launch?.intermediates);
+    const preludeError = launch ? await readFile(startErrorPath(dir), "utf8").catch(() => undefined) : undefined;
+    if (preludeError !== undefined) {
+      // Never started: no state, no attempt left behind, so the retry reuses the attempt number.
+      await rm(dir, { recursive: true, force: true });
+      throw new ProcessRuntimeError("StartFailed", `container ${config.name}: ${preludeError.trim()}`);
+    }
     const state: AttemptState = {
       pod: { uid: pod.uid, namespace: pod.namespace, name: pod.name },
       containerName: config.name,
@@ -159,6 +188,7 @@ export class ProcessRuntime implements Runtime {
       argv,
       env,
       cwd,
+      ...(launch ? { mountNamespace: true } : {}),
     };
     // A kubelet killed between spawn and this write leaves an untracked process: a window
     // of one file write, accepted rather than writing state before knowing the pid.
@@ -231,7 +261,7 @@ export class ProcessRuntime implements Runtime {
   async exec(id: string, command: readonly string[], opts: ExecOptions): Promise<ExecSession> {
     const { state } = await this.#load(id);
     if (!state || !(await isAlive(state))) throw new ProcessRuntimeError("NotRunning", `${id} is not running`);
-    return startExec(state, command, opts, this.#log);
+    return startExec(state, command, opts, this.#log, await mountNamespaceOf(id, state, this.#mountTools));
   }
 
   /**
@@ -361,21 +391,4 @@ export class ProcessRuntime implements Runtime {
 
 function checkSegment(value: string, what: string): void {
   if (!isSafeSegment(value)) throw new ProcessRuntimeError("InvalidConfig", `${what} ${JSON.stringify(value)} cannot be used as a directory name`);
-}
-
-async function isDirectory(p: string): Promise<boolean> {
-  try {
-    return (await stat(p)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-async function listDir(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw err;
-  }
 }

@@ -34,7 +34,11 @@ export interface ContainerConfig {
   stdin?: boolean;
   /** Limits the runtime enforces when it can (docker: memory and CPU). */
   limits?: { memoryBytes?: number; milliCpu?: number };
-  /** Files to make visible inside the container (docker: bind mounts; process: env FLOTILLA_MOUNT_<n> unused). */
+  /**
+   * Host files and directories to show at absolute paths inside the container (pod
+   * volumes). docker: bind mounts; process: bind mounts in a private mount namespace
+   * (root only, see process-mounts.ts).
+   */
   mounts?: readonly { hostPath: string; containerPath: string; readOnly: boolean }[];
 }
 
@@ -91,6 +95,8 @@ export interface ExecSession {
 
 export interface Runtime {
   readonly name: RuntimeName;
+  /** Whether ContainerConfig.mounts can be honoured; a runtime that cannot refuses a config with mounts. */
+  readonly supportsMounts: boolean;
   /** Prepare the pod's shared environment (docker: a pause container owning the network). */
   runPodSandbox(pod: PodRef): Promise<SandboxInfo>;
   /** Stop every container of the pod (gracefully) and remove the sandbox and its files. */
