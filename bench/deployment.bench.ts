@@ -22,7 +22,9 @@ import { startBenchServer } from "./lib/server.ts";
 import { table, verdict } from "./lib/stats.ts";
 
 const TARGET_PODS_PER_S = 500;
-const { values: flags } = parseArgs({ options: { replicas: { type: "string", default: "3000" }, nodes: { type: "string", default: "300" } } });
+// --cpu-prof-dir DIR: V8 CPU profiles of the apiserver and the controller manager (see where the time goes).
+const { values: flags } = parseArgs({ options: { replicas: { type: "string", default: "3000" }, nodes: { type: "string", default: "300" }, "cpu-prof-dir": { type: "string" } } });
+const profArgs = flags["cpu-prof-dir"] ? ["--cpu-prof", `--cpu-prof-dir=${flags["cpu-prof-dir"]}`] : [];
 const replicas = Number(flags.replicas);
 const nodes = Number(flags.nodes);
 
@@ -30,7 +32,7 @@ type Status = { readyReplicas?: number; updatedReplicas?: number; replicas?: num
 
 async function main(): Promise<void> {
   process.stdout.write(`${environmentLine()}\n`);
-  const server = await startBenchServer();
+  const server = await startBenchServer(flags["cpu-prof-dir"] ? { cpuProfDir: flags["cpu-prof-dir"] } : {});
   const actors: ActorProcess[] = [];
   try {
     const agent = spawnFlotilla(["agent", "--server", server.natsUrl, "--hollow-nodes", String(nodes), "--node-name", "hollow", "--data-dir", mkdtempSync(join(tmpdir(), "bench-deploy-")), "--log-level", "warn"]);
@@ -42,7 +44,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 500));
     }
     const scheduler = spawnFlotilla(["scheduler", "--server", server.natsUrl, "--log-level", "warn"]);
-    const cm = spawnFlotilla(["controller-manager", "--server", server.natsUrl, "--log-level", "warn"]);
+    const cm = spawnFlotilla(["controller-manager", "--server", server.natsUrl, "--log-level", "warn"], profArgs);
     actors.push(scheduler, cm);
     await new Promise((r) => setTimeout(r, 3000)); // both have listed and are waiting
     const rssIdle = cm.rssMiB();

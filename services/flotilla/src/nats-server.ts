@@ -23,6 +23,43 @@ export interface EmbeddedNatsOptions {
   serverName?: string;
   /** Binary to run. @default FLOTILLA_NATS_SERVER, the project's .tools copy, or nats-server on PATH */
   binary?: string;
+  /** Join a cluster of masters' nats-servers (JetStream clustered: RAFT across them). */
+  cluster?: NatsClusterOptions;
+}
+
+export interface NatsClusterOptions {
+  /** Route listener address. */
+  host: string;
+  port: number;
+  /** Other masters' route URLs (nats-route://host:port); one is enough, routes gossip. */
+  routes: readonly string[];
+  /** Route address others should use when it differs from host:port (NAT, containers). */
+  advertise?: string | undefined;
+}
+
+/** Name of the NATS cluster every master joins. */
+export const NATS_CLUSTER_NAME = "flotilla";
+
+/** The nats-server configuration a master runs with. */
+export function natsConfig(o: EmbeddedNatsOptions & { storeDir: string }): string {
+  const c = o.cluster;
+  return [
+    `server_name: ${JSON.stringify(o.serverName ?? "flotilla-1")}`,
+    `host: ${JSON.stringify(o.host ?? "127.0.0.1")}`,
+    `port: ${o.port ?? 4222}`,
+    // 8 MiB messages (NATS' default is 1 MiB): list pages and large objects such as
+    // ConfigMaps near Kubernetes' 1 MiB object limit fit with room for the envelope.
+    "max_payload: 8MB",
+    `jetstream { store_dir: ${JSON.stringify(o.storeDir)}, sync_interval: always }`,
+    // Clustered JetStream cannot start alone (it needs routes and then a quorum of
+    // masters for its meta group), so a single master stays standalone.
+    ...(c
+      ? [
+          `cluster { name: ${NATS_CLUSTER_NAME}, listen: ${JSON.stringify(`${c.host}:${c.port}`)}, routes: [${c.routes.map((r) => JSON.stringify(r)).join(", ")}]${c.advertise ? `, advertise: ${JSON.stringify(c.advertise)}` : ""} }`,
+        ]
+      : []),
+    "",
+  ].join("\n");
 }
 
 const MIN_VERSION: [number, number] = [2, 11];
@@ -66,26 +103,15 @@ export async function startEmbeddedNats(o: EmbeddedNatsOptions, log: Logger): Pr
   const dir = join(o.dataDir, "nats");
   await mkdir(join(dir, "jetstream"), { recursive: true });
   const conf = join(dir, "nats-server.conf");
-  await writeFile(
-    conf,
-    [
-      `server_name: ${JSON.stringify(o.serverName ?? "flotilla-1")}`,
-      `host: ${JSON.stringify(host)}`,
-      `port: ${port}`,
-      // 8 MiB messages (NATS' default is 1 MiB): list pages and large objects such as
-      // ConfigMaps near Kubernetes' 1 MiB object limit fit with room for the envelope.
-      "max_payload: 8MB",
-      `jetstream { store_dir: ${JSON.stringify(join(dir, "jetstream"))}, sync_interval: always }`,
-      "",
-    ].join("\n"),
-  );
+  await writeFile(conf, natsConfig({ ...o, host, port, storeDir: join(dir, "jetstream") }));
   const child = spawn(binary, ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
   const natsLog = log.child({ component: "nats-server" });
   child.stderr?.on("data", (b: Buffer) => {
     for (const line of b.toString().split("\n")) if (line.includes("[ERR]") || line.includes("[WRN]") || line.includes("[FTL]")) natsLog.warn(line.trim());
   });
   const url = `nats://${host}:${port}`;
-  await waitForJetStream(url, child);
+  // A clustered master waits for a quorum of masters, however long the others take to start.
+  await waitForJetStream(url, child, o.cluster ? Number.POSITIVE_INFINITY : 20_000, () => natsLog.info("waiting for JetStream: a cluster needs two masters up"));
   natsLog.info({ url, version }, "embedded nats-server ready");
   return {
     url,
@@ -103,8 +129,9 @@ export async function startEmbeddedNats(o: EmbeddedNatsOptions, log: Logger): Pr
   };
 }
 
-async function waitForJetStream(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 20_000;
+async function waitForJetStream(url: string, child: ChildProcess, timeoutMs: number, waiting: () => void): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let nextNote = Date.now() + 10_000;
   let last: unknown;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`nats-server exited with code ${child.exitCode} (port in use?)`);
@@ -115,6 +142,10 @@ async function waitForJetStream(url: string, child: ChildProcess): Promise<void>
       return;
     } catch (err) {
       last = err;
+      if (Date.now() > nextNote) {
+        waiting();
+        nextNote = Date.now() + 10_000;
+      }
       await new Promise((r) => setTimeout(r, 100));
     } finally {
       await nc?.close();

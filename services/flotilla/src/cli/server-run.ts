@@ -8,6 +8,7 @@ import type { RuntimeName } from "@flotilla/kubelet";
 import { createLogger } from "@flotilla/log";
 import { startScheduler } from "@flotilla/scheduler";
 import { startEmbeddedNats, type EmbeddedNats } from "../nats-server.ts";
+import { clusterOptions, prepareClusteredMaster, serverName } from "../cluster/master.ts";
 import { FLOTILLA_VERSION } from "../version.ts";
 import { detectRuntimes, parseLabels, startAgent } from "./agent.ts";
 import type { ServerFlags } from "./server.ts";
@@ -23,8 +24,13 @@ export async function runServer(f: ServerFlags): Promise<void> {
   const log = createLogger("server", { level: f.logLevel });
   await mkdir(f.dataDir, { recursive: true });
   let nats: EmbeddedNats | undefined;
-  const url = f.nats ?? (nats = await startEmbeddedNats({ dataDir: f.dataDir, host: f.natsHost, port: int("nats-port", f.natsPort) }, log.child({ actor: "nats" }))).url;
+  const cluster = clusterOptions(f, f.natsHost);
+  const natsOpts = { dataDir: f.dataDir, host: f.natsHost, port: int("nats-port", f.natsPort), ...(cluster ? { cluster, serverName: serverName(f.nodeName) } : {}) };
+  const url = f.nats ?? (nats = await startEmbeddedNats(natsOpts, log.child({ actor: "nats" }))).url;
   const nc = await connectBus({ servers: url, name: "flotilla-apiserver" });
+  const abort = new AbortController();
+  // A clustered master shares the cluster's CA and keys before its apiserver starts.
+  if (cluster) await prepareClusteredMaster(nc, f, { dataDir: f.dataDir, bucket: "flotilla", log, signal: abort.signal });
   const cfg = withDefaults({
     dataDir: f.dataDir,
     bindAddress: f.bindAddress,
@@ -60,6 +66,7 @@ export async function runServer(f: ServerFlags): Promise<void> {
 
   await untilSignal();
   log.info("stopping");
+  abort.abort();
   await agent?.stop();
   scheduler?.stop();
   await cm?.stop();

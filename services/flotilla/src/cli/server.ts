@@ -25,6 +25,12 @@ export interface ServerFlags {
   nodeGracePeriodMs: string;
   podEvictionTimeoutMs?: string;
   clusterCidr: string;
+  clusterInit?: boolean;
+  join?: string[];
+  clusterHost?: string;
+  clusterPort: string;
+  clusterAdvertise?: string;
+  token?: string;
 }
 
 
@@ -45,6 +51,12 @@ export function serverCommand(): Command {
     .addOption(new Option("--cluster-cidr <cidr>", "IPv4 range node podCIDRs come from").env("FLOTILLA_CLUSTER_CIDR").default("10.42.0.0/16"))
     .addOption(new Option("--node-grace-period-ms <ms>", "silence after which a node is NotReady (heartbeats come every 1 s)").env("FLOTILLA_NODE_GRACE_PERIOD_MS").default(String(DEFAULT_NODE_GRACE_PERIOD_MS)))
     .addOption(new Option("--pod-eviction-timeout-ms <ms>", "cap on how long pods stay on an unreachable node (default: their tolerations, 300 s)").env("FLOTILLA_POD_EVICTION_TIMEOUT_MS"))
+    .addOption(new Option("--cluster-init", "first master of an HA cluster: cluster its nats-server with the masters that --join it").env("FLOTILLA_CLUSTER_INIT"))
+    .addOption(new Option("--join <host:port...>", "join the masters' cluster through another master's cluster address (list every master you know)").env("FLOTILLA_JOIN"))
+    .addOption(new Option("--cluster-host <addr>", "address the nats-server's cluster routes listen on (default: --nats-host)").env("FLOTILLA_CLUSTER_HOST"))
+    .addOption(new Option("--cluster-port <port>", "port of the nats-server's cluster routes").env("FLOTILLA_CLUSTER_PORT").default("6222"))
+    .addOption(new Option("--cluster-advertise <host:port>", "cluster address the other masters should dial, when not --cluster-host:--cluster-port").env("FLOTILLA_CLUSTER_ADVERTISE"))
+    .addOption(new Option("--token <secret>", "cluster token: seals the shared CA and keys for joining masters (--cluster-init makes one when absent)").env("FLOTILLA_TOKEN"))
     .addOption(new Option("--disable-agent", "do not run a node (kubelet) on this master").env("FLOTILLA_DISABLE_AGENT"))
     .addOption(new Option("--disable-scheduler", "do not run the scheduler on this master").env("FLOTILLA_DISABLE_SCHEDULER"))
     .addOption(new Option("--disable-controller-manager", "do not run the controller-manager on this master").env("FLOTILLA_DISABLE_CONTROLLER_MANAGER"))
