@@ -11,7 +11,10 @@ import { join } from "node:path";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkHistory } from "@flotilla/history";
+import { CasWorkload } from "../support/cas-workload.ts";
 import { kubectl, kubectlOk, startFlotillaServer, type FlotillaServer } from "../support/flotilla.ts";
+import { targetFromKubeconfig } from "../support/https.ts";
 import { freePort } from "../support/ports.ts";
 
 const TOKEN = "e2e-cluster-token-0123456789";
@@ -104,6 +107,10 @@ describe("three masters", () => {
       if (r.code === 0) acked.push(name);
     }
     expect(acked).toHaveLength(20);
+    // Compare-and-set writers through every master, recording each operation for the checker.
+    const workload = new CasWorkload({ targets: masters.map((m) => targetFromKubeconfig(masters[0]!.server.kubeconfig, m.server.apiPort)), namespace: "default", timeoutMs: 2000 });
+    workload.start();
+    await new Promise((r) => setTimeout(r, 1000));
     const { leader } = await storeReplicas();
     const victim = masters.find((m) => m.name === leader)!;
     const survivor = masters.find((m) => m !== victim)!;
@@ -117,7 +124,11 @@ describe("three masters", () => {
     }, 15_000);
     const resumedS = (performance.now() - t0) / 1000;
     process.stdout.write(`store leader ${victim.name} killed: writes resumed after ${resumedS.toFixed(2)} s\n`);
-    const names = new Set(via(survivor, ["get", "configmaps", "-o", "jsonpath={.items[*].metadata.name}"]).stdout.split(" "));
+    const listed = await until("a list through a surviving master", () => {
+      const r = via(survivor, ["get", "configmaps", "-o", "jsonpath={.items[*].metadata.name}"]);
+      return r.code === 0 && r.stdout;
+    }, 20_000);
+    const names = new Set(listed.split(" "));
     expect(acked.filter((n) => !names.has(n))).toEqual([]);
 
     // The dead master comes back on its data dir and catches up.
@@ -125,5 +136,12 @@ describe("three masters", () => {
     masters = masters.map((m) => (m === victim ? { ...m, server: reborn } : m));
     await until("three current replicas again", async () => (await storeReplicas().catch(() => undefined))?.current === 3);
     expect(via(masters.find((m) => m.name === victim.name)!, ["get", "configmap", "before-19", "-o", "jsonpath={.data.i}"]).stdout).toBe("19");
+
+    await workload.stop();
+    await workload.finalReads();
+    const result = checkHistory(workload.ops);
+    process.stdout.write(`compare-and-set history: ${JSON.stringify(result.counts)}\n`);
+    expect(result.violations).toEqual([]);
+    expect(result.counts.acknowledged).toBeGreaterThan(20);
   });
 });

@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { AlreadyExistsError, InvalidError, NotFoundError, resourceInfo, type KubeObject } from "@flotilla/api";
+import { AlreadyExistsError, ApiError, InvalidError, NotFoundError, resourceInfo, type KubeObject } from "@flotilla/api";
 import type { Logger } from "@flotilla/log";
 import { KvStore, prefixFor } from "@flotilla/store";
 import type { ApiServerConfig } from "./config.ts";
@@ -63,6 +63,25 @@ async function bootstrap(svc: ApiService, apiPort: number): Promise<void> {
     spec: { type: "ClusterIP", clusterIP: svc.allocator.apiServiceIp, ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: apiPort }] },
   });
   for (const rc of DEFAULT_RUNTIME_CLASSES) await createIfAbsent(svc, "runtimeclasses", undefined, structuredClone(rc), "node.k8s.io");
+}
+
+/**
+ * Retry a start-up step while the store is briefly unavailable: a master cluster
+ * forming, or moving its bucket from one replica to three, stalls writes for a few
+ * seconds. Every step here checks before it writes, so a retry after an unknown
+ * outcome is safe.
+ */
+async function untilStoreAnswers(log: Logger, step: () => Promise<void>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await step();
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.code < 500 || Date.now() > deadline) throw err;
+      log.info({ err: err.message }, "store busy during start-up; retrying");
+      await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** attempt, 2000)));
+    }
+  }
 }
 
 /**
@@ -135,8 +154,10 @@ export async function startApiServer(cfg: ApiServerConfig, deps: ApiServerDeps):
   });
   const port = (http.address() as AddressInfo).port;
   const url = `https://${cfg.advertiseAddress.includes(":") ? `[${cfg.advertiseAddress}]` : cfg.advertiseAddress}:${port}`;
-  await bootstrap(service, cfg.port === 0 ? port : cfg.port);
-  await publishApiEndpoint(service, cfg.advertiseAddress, port);
+  await untilStoreAnswers(log, async () => {
+    await bootstrap(service, cfg.port === 0 ? port : cfg.port);
+    await publishApiEndpoint(service, cfg.advertiseAddress, port);
+  });
   const kubeconfigPath = join(cfg.dataDir, "kubeconfig");
   await writeKubeconfig(kubeconfigPath, { clusterName: "flotilla", server: url, caCertPem: pki.caCertPem, token: adminToken, user: "admin" });
   const bus: BusApi = await startBusApi(nc, service, log, { subjectPrefix: cfg.subjectPrefix });
