@@ -17,7 +17,7 @@ APT_OPTS := -o Dir::Etc::SourceList=$(ROOT)/infra/apt/sid.list -o Dir::Etc::Sour
 	-o Dir::State::Lists=$(TOOLS)/apt/lists -o Dir::Cache=$(TOOLS)/apt/cache -o Debug::NoLocking=1
 DATA_DIR ?= $(ROOT)/.flotilla
 
-.PHONY: all tools deps docker build up down test test-unit test-integration test-e2e lint typecheck bench clean
+.PHONY: all tools deps docker build up down test test-unit test-integration test-e2e chaos lint typecheck bench clean
 
 all: deps
 
@@ -98,6 +98,11 @@ test-integration: deps
 
 test-e2e: deps
 	vitest run --project e2e
+
+# Chaos: Flotilla clusters in Docker containers (testcontainers; the image is built
+# locally), killed and partitioned. FLOTILLA_CHAOS_KILLS is how many kills a scenario makes.
+chaos: deps docker
+	FLOTILLA_CHAOS_KILLS=20 vitest run --project chaos
 
 # Every test: typecheck and lint first (cheap, and they catch what tests miss), then
 # all vitest projects with a summary line the CI reads.

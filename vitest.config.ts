@@ -1,8 +1,8 @@
 import { defineConfig } from "vitest/config";
 
-// Three projects so `make test-unit` stays fast and needs no network; integration and
-// e2e start real nats-servers and the real kubectl, so they get longer timeouts and
-// run files one at a time (2 cores).
+// Projects so `make test-unit` stays fast and needs no network; integration, e2e and
+// chaos start real nats-servers (chaos: in containers) and the real kubectl, so they get
+// longer timeouts and run files one at a time (2 cores).
 export default defineConfig({
   test: {
     projects: [
@@ -22,6 +22,17 @@ export default defineConfig({
           include: ["test/e2e/**/*.test.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      // Chaos: clusters of containers (testcontainers) that tests kill and partition; a
+      // cluster takes seconds to start and a scenario minutes to run.
+      {
+        test: {
+          name: "chaos",
+          include: ["test/chaos/**/*.test.ts"],
+          testTimeout: 600_000,
+          hookTimeout: 300_000,
           fileParallelism: false,
         },
       },

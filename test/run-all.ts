@@ -3,7 +3,7 @@
  * vitest's own summary is printed above it for people; the count comes from its JSON
  * reports so skipped and todo tests are not counted as passed.
  *
- * Three phases, one after the other: unit, integration, e2e. Run together on 2 cores,
+ * Four phases, one after the other: unit, integration, e2e, chaos. Run together on 2 cores,
  * the unit files (docker image builds, process runtimes) and the e2e files (servers,
  * agents, kubectl) starved the integration tests' 3-node NATS clusters, each fsyncing
  * every write, and a list there waited past its 4 s heartbeat limit (2 of 3 CI runs).
@@ -22,7 +22,7 @@ interface JsonReport {
   success: boolean;
 }
 
-const PHASES = [["--project", "unit"], ["--project", "integration"], ["--project", "e2e"]];
+const PHASES = [["--project", "unit"], ["--project", "integration"], ["--project", "e2e"], ["--project", "chaos"]];
 const dir = mkdtempSync(join(tmpdir(), "flotilla-test-"));
 let passed = 0;
 let failed = 0;

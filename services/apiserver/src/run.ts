@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { AlreadyExistsError, ApiError, InvalidError, NotFoundError, resourceInfo, type KubeObject } from "@flotilla/api";
 import type { Logger } from "@flotilla/log";
-import { KvStore, prefixFor } from "@flotilla/store";
+import { KvStore, StoreUnavailableError, prefixFor } from "@flotilla/store";
 import type { ApiServerConfig } from "./config.ts";
 import { createHttpServer } from "./http/server.ts";
 import { ensureAdminToken, ensurePki, writeKubeconfig } from "./pki/index.ts";
@@ -47,9 +47,16 @@ async function createIfAbsent(svc: ApiService, resource: string, namespace: stri
   try {
     await svc.create(info, namespace, obj, { fieldManager: "flotilla-apiserver" });
   } catch (err) {
-    // Another replica starting at the same moment made it (it may also have claimed the
-    // object's address first, which shows as Invalid): that is the goal.
-    if (!(err instanceof AlreadyExistsError || err instanceof InvalidError) || !(await exists())) throw err;
+    // Another replica starting at the same moment made it: that is the goal.
+    if (err instanceof AlreadyExistsError) return;
+    // It may also have claimed the object's address (a Service's ClusterIP) first, which
+    // shows as Invalid until its object is readable: give that a moment.
+    if (!(err instanceof InvalidError)) throw err;
+    for (let i = 0; i < 20; i++) {
+      if (await exists()) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw err;
   }
 }
 
@@ -71,14 +78,15 @@ async function bootstrap(svc: ApiService, apiPort: number): Promise<void> {
  * seconds. Every step here checks before it writes, so a retry after an unknown
  * outcome is safe.
  */
-async function untilStoreAnswers(log: Logger, step: () => Promise<void>, timeoutMs = 60_000): Promise<void> {
+async function untilStoreAnswers<T>(log: Logger, step: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 0; ; attempt++) {
     try {
       return await step();
     } catch (err) {
-      if (!(err instanceof ApiError) || err.code < 500 || Date.now() > deadline) throw err;
-      log.info({ err: err.message }, "store busy during start-up; retrying");
+      const busy = (err instanceof ApiError && err.code >= 500) || err instanceof StoreUnavailableError;
+      if (!busy || Date.now() > deadline) throw err;
+      log.info({ err: (err as Error).message }, "store busy during start-up; retrying");
       await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** attempt, 2000)));
     }
   }
@@ -128,7 +136,8 @@ export async function startApiServer(cfg: ApiServerConfig, deps: ApiServerDeps):
     markerTtlMs: cfg.eventTtlMs,
     ttlMsByPrefix: { [prefixFor("events")]: cfg.eventTtlMs },
   });
-  const cache = await WatchCache.start(store, log, { historyPerResource: cfg.watchHistoryPerResource });
+  // The first list may stall while a master cluster forms or re-replicates the store.
+  const cache = await untilStoreAnswers(log, () => WatchCache.start(store, log, { historyPerResource: cfg.watchHistoryPerResource }));
   const service = new ApiService(store, cache, new ServiceAllocator(store, { serviceCidr: cfg.serviceCidr }));
 
   const pkiDir = join(cfg.dataDir, "pki");

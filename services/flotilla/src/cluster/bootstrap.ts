@@ -76,6 +76,25 @@ async function bucket(nc: NatsConnection): Promise<KV> {
 }
 
 /**
+ * JetStream answers "no responders" or times out while a cluster forms, elects a leader
+ * for a new stream, or moves it to three replicas: retry those; a BootstrapError (wrong
+ * token, another cluster's CA) is final.
+ */
+async function retrying<T>(what: string, log: Logger, fn: () => Promise<T>, signal?: AbortSignal, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    signal?.throwIfAborted();
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof BootstrapError || Date.now() > deadline) throw err;
+      if (attempt === 0) log.info({ err: (err as Error).message }, `${what}: JetStream not ready; retrying`);
+      await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** attempt, 2000)));
+    }
+  }
+}
+
+/**
  * First master: make sure the secrets exist locally, then publish them sealed. If the
  * cluster already holds a bundle (a restart, or another first master), the local
  * secrets must be the same ones.
@@ -86,6 +105,10 @@ export async function publishSecrets(nc: NatsConnection, pkiDir: string, token: 
   await ensureServiceAccountKeys(pkiDir);
   const local: SecretBundle = {};
   for (const f of SECRET_FILES) local[f] = await readFile(join(pkiDir, f), "utf8");
+  await retrying("publishing the cluster secrets", log, () => publishOnce(nc, local, token, log));
+}
+
+async function publishOnce(nc: NatsConnection, local: SecretBundle, token: string, log: Logger): Promise<void> {
   const kv = await bucket(nc);
   const existing = await kv.get(BUNDLE_KEY);
   if (existing && existing.operation === "PUT") {
@@ -104,15 +127,13 @@ export async function publishSecrets(nc: NatsConnection, pkiDir: string, token: 
 
 /**
  * Joining master: wait for the first master's bundle, open it and write the secrets
- * into the PKI directory. A master that already has them (a restart) keeps its own
- * files only if they are the cluster's.
+ * into the PKI directory (on a restart too: the cluster's copy wins).
  */
 export async function fetchSecrets(nc: NatsConnection, pkiDir: string, token: string, log: Logger, signal?: AbortSignal): Promise<void> {
-  const kv = await bucket(nc);
   let noted = false;
   for (;;) {
     signal?.throwIfAborted();
-    const entry = await kv.get(BUNDLE_KEY);
+    const entry = await retrying("reading the cluster secrets", log, async () => (await bucket(nc)).get(BUNDLE_KEY), signal);
     if (entry && entry.operation === "PUT") {
       const bundle = await unseal(entry.json<Sealed>(), token);
       await mkdir(pkiDir, { recursive: true, mode: 0o700 });
