@@ -144,7 +144,10 @@ export function changedFields(before: unknown, after: JsonObject, meta: ValueMet
 }
 
 function diff(before: unknown, after: unknown, meta: ValueMeta, node: FieldSet): void {
-  if (after === null || after === undefined) return;
+  // A value the write shares with the old object (a status write shares the whole
+  // spec) changed nothing below it: skipping it cut recordUpdate of a pod's status
+  // patch from 240 to 159 µs of CPU (bench/write-path.bench.ts, 2026-11-22).
+  if (after === null || after === undefined || after === before) return;
   if (isGranularMap(after, meta)) {
     const prev = isObject(before) ? before : undefined;
     for (const [k, v] of Object.entries(after)) diff(prev && getOwn(prev, k), v, fieldMeta(meta?.fields, k), node.ensure(fieldElement(k)));

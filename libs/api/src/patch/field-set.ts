@@ -141,13 +141,16 @@ export class FieldSet {
   }
 }
 
+/** The order of path elements in `fieldsV1`: `f:`, `k:`, `v:`, `i:`, then by text. */
+export function compareElements(a: string, b: string): number {
+  const ta = ELEMENT_ORDER.indexOf(a[0] ?? "");
+  const tb = ELEMENT_ORDER.indexOf(b[0] ?? "");
+  if (ta !== tb) return ta - tb;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function sortedElements(keys: Iterable<string>): string[] {
-  return [...keys].sort((a, b) => {
-    const ta = ELEMENT_ORDER.indexOf(a[0] ?? "");
-    const tb = ELEMENT_ORDER.indexOf(b[0] ?? "");
-    if (ta !== tb) return ta - tb;
-    return a < b ? -1 : a > b ? 1 : 0;
-  });
+  return [...keys].sort(compareElements);
 }
 
 /** `f:<name>` */

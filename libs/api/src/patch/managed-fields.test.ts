@@ -111,6 +111,53 @@ describe("recordUpdate", () => {
   });
 });
 
+describe("recordUpdate: entries the write leaves alone", () => {
+  // The main resource does not record status; the status subresource records only status.
+  const created = () => update(undefined, { ...pod(), status: { phase: "Pending" } }, { manager: "creator", ignoreFields: [["status"]] });
+  const statusWrite = (old: KubeObject) => update(old, { ...old, status: { phase: "Running" } }, { manager: "kubelet", subresource: "status" });
+
+  it("managed-fields: an entry the write did not touch keeps its fieldsV1 as it was, byte for byte", () => {
+    const old = created();
+    const next = statusWrite(old);
+    const before = old.metadata.managedFields!.find((e) => e.manager === "creator")!;
+    const after = next.metadata.managedFields!.find((e) => e.manager === "creator")!;
+    expect(JSON.stringify(after.fieldsV1)).toBe(JSON.stringify(before.fieldsV1));
+    expect(after.fieldsV1).toBe(before.fieldsV1);
+  });
+
+  it("managed-fields: an entry not in the form the server writes is written in that form, as before", () => {
+    const old = created();
+    const [entry] = old.metadata.managedFields!;
+    // Elements out of order, and a leaf marked as a member with ".".
+    const odd = { "f:spec": entry!.fieldsV1!["f:spec"], "f:metadata": { "f:labels": { "f:app": { ".": {} } } } };
+    const next = statusWrite({ ...old, metadata: { ...old.metadata, managedFields: [{ ...entry!, fieldsV1: odd }] } });
+    const after = next.metadata.managedFields!.find((e) => e.manager === "creator")!;
+    expect(JSON.stringify(after.fieldsV1)).toBe(JSON.stringify(entry!.fieldsV1));
+  });
+
+  it("managed-fields: an untouched entry owning a field that is gone loses that field", () => {
+    const old = created();
+    const next = update(old, { ...old, metadata: { ...old.metadata, labels: {} } }, { manager: "kubectl-label", ignoreFields: [["status"]] });
+    expect(next.metadata.managedFields!.find((e) => e.manager === "creator")!.fieldsV1).toEqual({ "f:spec": { "f:containers": { 'k:{"name":"web"}': { ".": {}, "f:image": {}, "f:name": {} } } } });
+  });
+
+  it("managed-fields: recording an update changes neither the old object nor the new one", () => {
+    const old = deepFreeze(created());
+    const next = deepFreeze(edit(old, (o) => ((o.spec as { containers: { image: string }[] }).containers[0]!.image = "nginx:1.28")));
+    const recorded = update(old, next);
+    expect(owners(recorded)).toEqual(["creator/Update", "kubectl-edit/Update"]);
+    expect(() => statusWrite(deepFreeze(recorded))).not.toThrow();
+  });
+});
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === "object" && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
 describe("recordUpdate: adopting a new object", () => {
   it("records exactly what the copying path records, without copying", () => {
     const make = () => ({

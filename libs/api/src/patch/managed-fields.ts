@@ -6,10 +6,10 @@
  */
 import { BadRequestError } from "../errors.ts";
 import type { KubeObject, ManagedFieldsEntry } from "../meta.ts";
-import { clone, deepEqual, getOwn, isObject, type JsonObject } from "./json.ts";
+import { deepEqual, getOwn, isObject, type JsonObject } from "./json.ts";
 import { fieldElement, FieldSet } from "./field-set.ts";
 import { changedFields, retainExisting, rootMeta } from "./field-paths.ts";
-import { fieldsV1Of, skipTree, type SkipTree } from "./fields-v1.ts";
+import { fieldsV1Of, fieldsV1Survives, skipTree, type SkipTree } from "./fields-v1.ts";
 import { patchMetaFor, type GroupKind } from "./patch-meta.ts";
 
 /** Update entries kept before the oldest are folded together, as Kubernetes does. */
@@ -31,6 +31,12 @@ export interface ManagerEntry {
   time?: string;
   subresource?: string;
   set: FieldSet;
+  /**
+   * The entry's `fieldsV1` as read, when the write leaves it exactly as it was
+   * (fieldsV1Survives): it is written back as it is, without decoding `set` (decoded
+   * only if asked for) or encoding it again.
+   */
+  kept?: JsonObject;
 }
 
 /** Metadata the server sets: never owned by a manager, never taken from a request. */
@@ -62,19 +68,43 @@ export function identity(e: Pick<ManagerEntry, "manager" | "operation" | "subres
 
 /** Reads managedFields; an entry that cannot be read is dropped rather than failing the write. */
 export function decodeManagedFields(entries: unknown): ManagerEntry[] {
+  return readManagedFields(entries, () => false);
+}
+
+/**
+ * Reads managedFields, keeping as they are (`kept`, set decoded on demand) the entries
+ * for which `keep(entry, fieldsV1)` holds; `keep` sees the entry's identity fields only.
+ */
+function readManagedFields(entries: unknown, keep: (e: Omit<ManagerEntry, "set">, fieldsV1: unknown) => boolean): ManagerEntry[] {
   if (!Array.isArray(entries)) return [];
   const out: ManagerEntry[] = [];
   for (const e of entries) {
     if (!isObject(e) || (e.operation !== "Apply" && e.operation !== "Update") || typeof e.manager !== "string") continue;
-    const set = FieldSet.fromFieldsV1(e.fieldsV1 ?? {});
-    if (!set) continue;
-    const entry: ManagerEntry = { manager: e.manager, operation: e.operation, set };
-    if (typeof e.apiVersion === "string") entry.apiVersion = e.apiVersion;
-    if (typeof e.time === "string") entry.time = e.time;
-    if (typeof e.subresource === "string" && e.subresource) entry.subresource = e.subresource;
-    out.push(entry);
+    const head: Omit<ManagerEntry, "set"> = { manager: e.manager, operation: e.operation };
+    if (typeof e.apiVersion === "string") head.apiVersion = e.apiVersion;
+    if (typeof e.time === "string") head.time = e.time;
+    if (typeof e.subresource === "string" && e.subresource) head.subresource = e.subresource;
+    const fieldsV1 = e.fieldsV1 ?? {};
+    if (keep(head, fieldsV1)) {
+      out.push(keptEntry(head, fieldsV1 as JsonObject));
+      continue;
+    }
+    const set = FieldSet.fromFieldsV1(fieldsV1);
+    if (set) out.push({ ...head, set });
   }
   return out;
+}
+
+/** An entry written back as it was read; its set is decoded only if something asks (folding old entries). */
+function keptEntry(head: Omit<ManagerEntry, "set">, fieldsV1: JsonObject): ManagerEntry {
+  let set: FieldSet | undefined;
+  return {
+    ...head,
+    kept: fieldsV1,
+    get set(): FieldSet {
+      return (set ??= FieldSet.fromFieldsV1(fieldsV1)!);
+    },
+  };
 }
 
 /** Writes entries in Kubernetes' order: Apply before Update, then by time and manager. */
@@ -88,7 +118,7 @@ export function encodeManagedFields(entries: readonly ManagerEntry[]): ManagedFi
     if (e.apiVersion) out.apiVersion = e.apiVersion;
     if (e.time) out.time = e.time;
     out.fieldsType = "FieldsV1";
-    out.fieldsV1 = e.set.toFieldsV1();
+    out.fieldsV1 = e.kept ?? e.set.toFieldsV1();
     if (e.subresource) out.subresource = e.subresource;
     return out;
   });
@@ -110,10 +140,20 @@ export function stripUntracked(set: FieldSet, ignore: readonly FieldNamePath[] =
   return set.prune();
 }
 
-/** A copy of the object without managedFields: what field sets describe. */
+/**
+ * The object without managedFields: what field sets describe. A copy of the top level
+ * and metadata only; what is below is shared with `obj`, so neither may be changed
+ * below that. A deep copy also hid what the write shares with the old object from
+ * changedFields: recordUpdate of a pod's status patch took 345 µs of CPU with it, 160
+ * without (bench/write-path.bench.ts, 2026-11-22).
+ */
 export function bodyOf(obj: unknown): JsonObject {
-  const body: JsonObject = isObject(obj) ? clone(obj) : {};
-  if (isObject(body.metadata)) delete body.metadata.managedFields;
+  if (!isObject(obj)) return {};
+  const body: JsonObject = { ...obj };
+  if (isObject(obj.metadata)) {
+    const { managedFields: _, ...metadata } = obj.metadata;
+    body.metadata = metadata;
+  }
   return body;
 }
 
@@ -134,7 +174,8 @@ export function dropServerFields(body: JsonObject, ignore: readonly FieldNamePat
  */
 export function finishEntries(entries: readonly ManagerEntry[], body: JsonObject, kind: GroupKind): ManagedFieldsEntry[] {
   const meta = rootMeta(patchMetaFor(kind));
-  const live = entries.filter((e) => !retainExisting(e.set, body, meta).isEmpty());
+  // A kept entry's paths all exist (that is why it was kept), and it is not empty.
+  const live = entries.filter((e) => e.kept !== undefined || !retainExisting(e.set, body, meta).isEmpty());
   return encodeManagedFields(capUpdateManagers(live));
 }
 
@@ -204,11 +245,12 @@ export function recordUpdate(opts: RecordUpdateOptions): KubeObject {
   if (Array.isArray(sent) && sent.length > 0 && sent.every((e) => isObject(e) && Object.keys(e).length === 0)) return body as KubeObject;
   const before = opts.old?.metadata.managedFields;
   const base = Array.isArray(sent) && sent.length > 0 && !deepEqual(sent, before) ? sent : before;
-  const entries = decodeManagedFields(base);
   const meta = rootMeta(patchMetaFor(opts.kind));
   const changed = stripUntracked(changedFields(bodyOf(opts.old), body, meta), opts.ignoreFields);
   const id = identity({ manager: opts.manager, operation: "Update", subresource: opts.subresource });
-  for (const e of entries) if (identity(e) !== id) e.set.subtract(changed);
+  // The writer's own entry takes the changed fields, unless there are none.
+  const entries = readManagedFields(base, (e, fieldsV1) => (changed.isEmpty() || identity(e) !== id) && fieldsV1Survives(fieldsV1, changed, body, meta));
+  for (const e of entries) if (identity(e) !== id && !e.kept) e.set.subtract(changed);
   let mine = entries.find((e) => identity(e) === id);
   if (!changed.isEmpty()) {
     if (!mine) {

@@ -68,7 +68,8 @@ async function updateWith(svc: ApiService, info: ResourceInfo, namespace: string
       warnings = admitted.warnings;
       return admitted.object;
     },
-    { dryRun: opts.dryRun === true },
+    // Every patch flavour and server-side apply copy their target and never change it.
+    { dryRun: opts.dryRun === true, readOnly: true },
   );
   return { object, warnings };
 }

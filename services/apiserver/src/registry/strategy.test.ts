@@ -65,7 +65,22 @@ describe("strategy: update", () => {
     expect(sameObject(deploy(1), { ...deploy(1), metadata: { ...deploy(1).metadata, resourceVersion: "10", managedFields: [] } })).toBe(true);
     expect(sameObject(deploy(1), deploy(2))).toBe(false);
   });
+  it("a status write shares what it keeps with the stored object and never changes it", () => {
+    const old: KubeObject = deepFreeze({ ...deploy(2, { replicas: 2 }), metadata: { ...deploy(2).metadata, labels: { app: "web" }, managedFields: [{ manager: "m", operation: "Update" as const }] } });
+    const out = prepareForUpdate(deployments, old, structuredClone({ ...deploy(7, { replicas: 3 }), metadata: { name: "web" } }), "status");
+    expect(out["spec"]).toBe(old["spec"]);
+    expect(out["status"]).toEqual({ replicas: 3 });
+    expect(out.metadata).toEqual({ ...old.metadata, resourceVersion: undefined, labels: { app: "web" } });
+  });
 });
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === "object" && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
 
 describe("strategy: pod QoS class", () => {
   const pod = (...resources: object[]): KubeObject => ({ metadata: {}, spec: { containers: resources.map((r, i) => ({ name: `c${i}`, image: "i", resources: r })) } });

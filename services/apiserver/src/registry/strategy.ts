@@ -122,6 +122,9 @@ export function prepareForCreate(info: ResourceInfo, obj: KubeObject, namespace:
  * Carry over what an update may not change, and bump generation on a spec change.
  * `subresource` "status" takes only the status from `next`; the main resource takes
  * everything but the status (for kinds that have a status subresource).
+ *
+ * The result may share nested values with `old` (and with `next`): `old` is never
+ * changed, and the result must not be changed below its top level and metadata.
  */
 export function prepareForUpdate(info: ResourceInfo, old: KubeObject, next: KubeObject, subresource?: "status" | "finalize"): KubeObject {
   let out: KubeObject;
@@ -129,9 +132,13 @@ export function prepareForUpdate(info: ResourceInfo, old: KubeObject, next: Kube
     out = cloneJson(old);
     out["spec"] = { ...(old["spec"] as object), finalizers: (next["spec"] as { finalizers?: string[] } | undefined)?.finalizers ?? [] };
   } else if (subresource === "status") {
-    out = { ...cloneJson(old), status: next["status"] };
+    // Everything but status comes from `old` unchanged, so it is shared rather than
+    // copied: only the top level and metadata are written below. The copy cost 56 µs of
+    // CPU per pod status patch, and sharing lets the managedFields diff skip the unchanged
+    // spec by reference (recordUpdate 279 → 186 µs; bench/write-path.bench.ts, 2026-11-22).
+    out = { ...old, status: next["status"] };
     // Labels and annotations may be written along with status (kubelets do); identity may not.
-    out.metadata = { ...out.metadata, labels: next.metadata.labels ?? old.metadata.labels, annotations: next.metadata.annotations ?? old.metadata.annotations };
+    out.metadata = { ...old.metadata, labels: next.metadata.labels ?? old.metadata.labels, annotations: next.metadata.annotations ?? old.metadata.annotations };
     if (out.metadata.labels === undefined) delete out.metadata.labels;
     if (out.metadata.annotations === undefined) delete out.metadata.annotations;
   } else {
