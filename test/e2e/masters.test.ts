@@ -72,12 +72,19 @@ function killMaster(m: Master): void {
 beforeAll(async () => {
   const ports = [await freePort(), await freePort(), await freePort()];
   // Together: the first master's JetStream waits for a second one to form a quorum.
-  const servers = await Promise.all(NAMES.map((n, i) => startMaster(n, ports[i]!, ports[0]!)));
-  masters = NAMES.map((name, i) => ({ name, clusterPort: ports[i]!, server: servers[i]! }));
+  const started = await Promise.allSettled(NAMES.map((n, i) => startMaster(n, ports[i]!, ports[0]!)));
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failed) {
+    // Stop the masters that did start, or they outlive the test.
+    await Promise.all(started.map((s) => (s.status === "fulfilled" ? s.value.stop() : undefined)));
+    throw failed.reason;
+  }
+  masters = NAMES.map((name, i) => ({ name, clusterPort: ports[i]!, server: (started[i] as PromiseFulfilledResult<FlotillaServer>).value }));
   nc = await connect({ servers: masters.map((m) => m.server.natsUrl) });
 }, 180_000);
 
 afterAll(async () => {
+  if (masters.length === 0) return;
   kubectl(masters[0]!.server, ["delete", "pods", "--all", "-A", "--wait=true", "--timeout=60s"]);
   await nc?.close();
   await Promise.all(masters.map((m) => m.server.stop()));
