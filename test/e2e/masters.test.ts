@@ -102,6 +102,11 @@ describe("three masters", () => {
     });
     // One kubeconfig works on every master; a token issued by one is accepted by another.
     for (const m of masters) expect(via(m, ["get", "namespaces", "default", "-o", "name"]).stdout.trim()).toBe("namespace/default");
+    // One scheduler and one controller manager act, whichever masters they run on.
+    for (const lease of ["kube-scheduler", "kube-controller-manager"]) {
+      const holder = await until(`${lease} held`, () => via(masters[1]!, ["get", "lease", lease, "-n", "kube-system", "-o", "jsonpath={.spec.holderIdentity}"]).stdout);
+      expect(holder).toMatch(/^m[123]_/);
+    }
     const token = kubectlOk(masters[0]!.server, ["create", "token", "default"]).trim();
     expect(via(masters[2]!, ["--token", token, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"]).stdout).toBe("system:serviceaccount:default:default");
   });
@@ -130,6 +135,13 @@ describe("three masters", () => {
       return r.code === 0;
     }, 15_000);
     const resumedS = (performance.now() - t0) / 1000;
+    // Leases the dead master held pass to a living one.
+    for (const lease of ["kube-scheduler", "kube-controller-manager"]) {
+      await until(`${lease} held by a living master`, () => {
+        const h = via(survivor, ["get", "lease", lease, "-n", "kube-system", "-o", "jsonpath={.spec.holderIdentity}"], "1s").stdout;
+        return h !== "" && !h.startsWith(`${victim.name}_`);
+      }, 15_000);
+    }
     process.stdout.write(`store leader ${victim.name} killed: writes resumed after ${resumedS.toFixed(2)} s\n`);
     const listed = await until("a list through a surviving master", () => {
       const r = via(survivor, ["get", "configmaps", "-o", "jsonpath={.items[*].metadata.name}"]);

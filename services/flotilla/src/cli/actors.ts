@@ -9,6 +9,7 @@ import { connectBus } from "@flotilla/bus";
 import { createLogger } from "@flotilla/log";
 import { DEFAULT_NODE_GRACE_PERIOD_MS } from "./defaults.ts";
 import { untilSignal } from "./signals.ts";
+import { CONTROLLER_MANAGER_LEASE, SCHEDULER_LEASE, candidateIdentity, runElected } from "./elected.ts";
 
 interface ActorFlags {
   server: string[];
@@ -30,9 +31,15 @@ export function schedulerCommand(): Command {
     const f = c.opts<ActorFlags>();
     const nc = await connectBus({ servers: f.server.flatMap((u) => u.split(",")), name: "flotilla-scheduler" });
     const { startScheduler } = await import("@flotilla/scheduler");
-    const s = await startScheduler(nc, createLogger("scheduler", { level: f.logLevel }));
+    const log = createLogger("scheduler", { level: f.logLevel });
+    const abort = new AbortController();
+    const run = runElected(nc, SCHEDULER_LEASE, candidateIdentity(), log, abort.signal, async () => {
+      const s = await startScheduler(nc, log);
+      return { stop: async () => s.stop() };
+    });
     await untilSignal();
-    s.stop();
+    abort.abort();
+    await run;
     await nc.drain();
   });
 }
@@ -48,12 +55,17 @@ export function controllerManagerCommand(): Command {
       const rootCaPem = f.rootCaFile ? await readFile(f.rootCaFile, "utf8") : undefined;
       const nc = await connectBus({ servers: f.server.flatMap((u) => u.split(",")), name: "flotilla-controller-manager" });
       const { startControllerManager } = await import("@flotilla/controller-manager");
-      const cm = await startControllerManager(nc, createLogger("controller-manager", { level: f.logLevel }), {
-        node: { gracePeriodMs: Number(f.nodeGracePeriodMs), clusterCidr: f.clusterCidr ?? "10.42.0.0/16", ...(f.podEvictionTimeoutMs ? { podEvictionTimeoutMs: Number(f.podEvictionTimeoutMs) } : {}) },
-        ...(rootCaPem ? { rootCaPem } : {}),
-      });
+      const log = createLogger("controller-manager", { level: f.logLevel });
+      const abort = new AbortController();
+      const run = runElected(nc, CONTROLLER_MANAGER_LEASE, candidateIdentity(), log, abort.signal, () =>
+        startControllerManager(nc, log, {
+          node: { gracePeriodMs: Number(f.nodeGracePeriodMs), clusterCidr: f.clusterCidr ?? "10.42.0.0/16", ...(f.podEvictionTimeoutMs ? { podEvictionTimeoutMs: Number(f.podEvictionTimeoutMs) } : {}) },
+          ...(rootCaPem ? { rootCaPem } : {}),
+        }),
+      );
       await untilSignal();
-      await cm.stop();
+      abort.abort();
+      await run;
       await nc.drain();
     });
 }

@@ -13,6 +13,7 @@ import { FLOTILLA_VERSION } from "../version.ts";
 import { detectRuntimes, parseLabels, startAgent } from "./agent.ts";
 import type { ServerFlags } from "./server.ts";
 import { untilSignal } from "./signals.ts";
+import { CONTROLLER_MANAGER_LEASE, SCHEDULER_LEASE, candidateIdentity, runElected } from "./elected.ts";
 
 function int(name: string, v: string): number {
   const n = Number(v);
@@ -41,15 +42,26 @@ export async function runServer(f: ServerFlags): Promise<void> {
     version: FLOTILLA_VERSION,
   });
   const api = await startApiServer(cfg, { nc, log: createLogger("apiserver", { level: f.logLevel }) });
+  // The scheduler and controller manager run on every master but act only while they lead.
+  const identity = candidateIdentity(f.nodeName);
   const cmNc = f.disableControllerManager ? undefined : await connectBus({ servers: url, name: "flotilla-controller-manager" });
-  const cm =
+  const cmLog = createLogger("controller-manager", { level: f.logLevel });
+  const cmRun =
     cmNc &&
-    (await startControllerManager(cmNc, createLogger("controller-manager", { level: f.logLevel }), {
-      node: { gracePeriodMs: int("node-grace-period-ms", f.nodeGracePeriodMs), clusterCidr: f.clusterCidr, ...(f.podEvictionTimeoutMs ? { podEvictionTimeoutMs: int("pod-eviction-timeout-ms", f.podEvictionTimeoutMs) } : {}) },
-      rootCaPem: api.caCertPem,
-    }));
+    runElected(cmNc, CONTROLLER_MANAGER_LEASE, identity, cmLog, abort.signal, () =>
+      startControllerManager(cmNc, cmLog, {
+        node: { gracePeriodMs: int("node-grace-period-ms", f.nodeGracePeriodMs), clusterCidr: f.clusterCidr, ...(f.podEvictionTimeoutMs ? { podEvictionTimeoutMs: int("pod-eviction-timeout-ms", f.podEvictionTimeoutMs) } : {}) },
+        rootCaPem: api.caCertPem,
+      }),
+    );
   const schedNc = f.disableScheduler ? undefined : await connectBus({ servers: url, name: "flotilla-scheduler" });
-  const scheduler = schedNc && (await startScheduler(schedNc, createLogger("scheduler", { level: f.logLevel })));
+  const schedLog = createLogger("scheduler", { level: f.logLevel });
+  const schedRun =
+    schedNc &&
+    runElected(schedNc, SCHEDULER_LEASE, identity, schedLog, abort.signal, async () => {
+      const s = await startScheduler(schedNc, schedLog);
+      return { stop: async () => s.stop() };
+    });
   const agent = f.disableAgent
     ? undefined
     : await startAgent({
@@ -66,10 +78,9 @@ export async function runServer(f: ServerFlags): Promise<void> {
 
   await untilSignal();
   log.info("stopping");
-  abort.abort();
   await agent?.stop();
-  scheduler?.stop();
-  await cm?.stop();
+  abort.abort(); // stops the scheduler and controller manager and releases their leases
+  await Promise.all([schedRun, cmRun]);
   await schedNc?.drain();
   await cmNc?.drain();
   await api.stop();

@@ -1,0 +1,34 @@
+/**
+ * The scheduler and the controller manager act only while they hold their Lease
+ * (`kube-system/kube-scheduler`, `kube-system/kube-controller-manager`), on every master
+ * alike: each master runs a candidate, one leads, the others wait to take over. A
+ * component is started when its term begins and stopped when it ends (libs/leader).
+ */
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { ApiClient, EventRecorder } from "@flotilla/bus";
+import { LeaderElector, runWhileLeading, type Stoppable } from "@flotilla/leader";
+import type { Logger } from "@flotilla/log";
+
+export const SCHEDULER_LEASE = "kube-scheduler";
+export const CONTROLLER_MANAGER_LEASE = "kube-controller-manager";
+
+/** Kubernetes' form: host name, then a unique suffix so two processes on one host differ. */
+export function candidateIdentity(name = hostname()): string {
+  return `${name}_${randomUUID()}`;
+}
+
+/** Run `start` whenever this process leads `component`, until `signal` aborts (the lease is then released). */
+export function runElected(nc: NatsConnection, component: string, identity: string, log: Logger, signal: AbortSignal, start: () => Promise<Stoppable>): Promise<void> {
+  const client = new ApiClient(nc, { subjectPrefix: "flotilla" });
+  const elector = new LeaderElector({
+    client,
+    component,
+    identity,
+    log: log.child({ component: "leader-election", lease: component }),
+    recorder: new EventRecorder(client, component, log),
+    onNewLeader: (holder) => log.info({ lease: component, holder }, "leader observed"),
+  });
+  return runWhileLeading(elector, signal, () => start(), { log });
+}
