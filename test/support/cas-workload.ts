@@ -46,8 +46,11 @@ async function call(t: ApiTarget, method: string, path: string, body: string | u
   }
 }
 
+/** An operation with the index (in `targets`) of the apiserver it went through, to explain a violation. */
+export type TracedOp = HistoryOp & { via: number };
+
 export class CasWorkload {
-  readonly ops: HistoryOp[] = [];
+  readonly ops: TracedOp[] = [];
   private running = false;
   private loops: Promise<void>[] = [];
   private readonly o: Required<CasWorkloadOptions>;
@@ -66,7 +69,7 @@ export class CasWorkload {
   }
 
   /** Stops the clients and returns the history so far. */
-  async stop(): Promise<HistoryOp[]> {
+  async stop(): Promise<TracedOp[]> {
     this.running = false;
     await Promise.all(this.loops);
     return this.ops;
@@ -81,7 +84,7 @@ export class CasWorkload {
         const t = this.o.targets[i % this.o.targets.length]!;
         const op = await this.read(t, key);
         if (op.outcome !== "unknown") {
-          this.ops.push({ ...op, final: true });
+          this.ops.push({ ...op, final: true, via: i % this.o.targets.length });
           break;
         }
         if (performance.now() > until) throw new Error(`no master answered a read of ${key} within ${deadlineMs} ms`);
@@ -113,7 +116,7 @@ export class CasWorkload {
         await new Promise((r) => setTimeout(r, this.o.pauseMs));
         continue;
       }
-      this.ops.push(read);
+      this.ops.push({ ...read, via: target });
       const id = `c${c}-${seq}`;
       const from = read.outcome === "ok" ? read.revision! : null;
       const body = JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: key, ...(from !== null ? { resourceVersion: String(from) } : {}) }, data: { writer: id } });
@@ -126,7 +129,7 @@ export class CasWorkload {
         op.outcome = "ok";
         op.revision = Number(r.res.json<{ metadata: { resourceVersion: string } }>().metadata.resourceVersion);
       } else if (r.kind === "reply" && DEFINITE_FAILURES.has(r.res.status)) op.outcome = "fail";
-      this.ops.push(op);
+      this.ops.push({ ...op, via: target });
       if (op.outcome === "unknown") target = (target + 1) % this.o.targets.length;
       await new Promise((r2) => setTimeout(r2, this.o.pauseMs));
     }
