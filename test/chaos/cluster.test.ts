@@ -5,23 +5,13 @@
  * from the network (or killed and started again) goes NotReady and comes back. The
  * scenarios in this folder build on these operations, so they are checked here first.
  */
-import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dockerSkipReason } from "../support/docker.ts";
+import { chaosSkipReason } from "./support/skip.ts";
 import { startChaosCluster, type ChaosCluster } from "./support/cluster.ts";
-import { NATS_SERVER } from "./support/image.ts";
-import { KUBECTL, until } from "./support/kube.ts";
+import { until } from "./support/kube.ts";
 import type { Master } from "./support/members.ts";
 
-function skipReason(): string | undefined {
-  const docker = dockerSkipReason();
-  if (docker) return docker;
-  if (!existsSync(KUBECTL)) return `kubectl is missing at ${KUBECTL}`;
-  if (!existsSync(NATS_SERVER)) return `nats-server is missing at ${NATS_SERVER} (make tools)`;
-  return undefined;
-}
-
-const skip = skipReason();
+const skip = chaosSkipReason();
 const NODES = ["n1", "n2", "n3"];
 
 let cluster: ChaosCluster | undefined;

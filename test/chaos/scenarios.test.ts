@@ -18,31 +18,22 @@
  * running (same PID, no restart): workloads do not notice masters dying.
  * Every figure goes into one table, printed at the end.
  */
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkHistory } from "@flotilla/history";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CasWorkload } from "../support/cas-workload.ts";
-import { dockerSkipReason } from "../support/docker.ts";
+import { chaosSkipReason } from "./support/skip.ts";
 import { auditLeaders, describeOverlap, overlapsBetween, type KillRecord } from "./support/audit.ts";
 import { explainViolations, type ChaosEvent } from "./support/explain.ts";
 import { startChaosCluster, type ChaosCluster } from "./support/cluster.ts";
-import { NATS_SERVER } from "./support/image.ts";
-import { KUBECTL, readyNodes, until } from "./support/kube.ts";
+import { readyNodes, until } from "./support/kube.ts";
 import type { Master, Member } from "./support/members.ts";
 import { apiRequest, casTarget, deploymentStatus, firstWrite, holderMaster, leaseHolder, LEASES, listPods, podReady, scaleDeployment, sleepDeployment, StoreView, timeUntil, tryCreateConfigMap, type StoreInfo } from "./support/probes.ts";
 import { failingViolations, summaryTable, type SummaryRow } from "./support/summary.ts";
 
-function skipReason(): string | undefined {
-  const docker = dockerSkipReason();
-  if (docker) return docker;
-  if (!existsSync(KUBECTL)) return `kubectl is missing at ${KUBECTL}`;
-  if (!existsSync(NATS_SERVER)) return `nats-server is missing at ${NATS_SERVER} (make tools)`;
-  return undefined;
-}
-
-const skip = skipReason();
+const skip = chaosSkipReason();
 const KILLS = Math.max(1, Number(process.env["FLOTILLA_CHAOS_KILLS"] ?? 2));
 const PROBES = "chaos-probe";
 const WITNESS_NODE = "n1";
