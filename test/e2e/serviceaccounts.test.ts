@@ -3,7 +3,9 @@
  * account and the cluster CA; `kubectl create token` makes tokens the apiserver accepts
  * as bearer tokens (and stops accepting once their account or pod is gone); a pod finds
  * its token, the CA and its namespace at /var/run/secrets/kubernetes.io/serviceaccount
- * and reaches the apiserver with them.
+ * and reaches the apiserver with them. A `kubernetes.io/service-account-token` Secret is
+ * filled in by the controller manager with a long-lived token that works until the
+ * Secret (or its account) is deleted.
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -39,6 +41,12 @@ function processPod(name: string, script: string, spec: Record<string, unknown> 
     metadata: { name },
     spec: { runtimeClassName: "process", terminationGracePeriodSeconds: 1, containers: [{ name: "main", image: "none", command: ["sh", "-c", script, `${MARK}-${name}`] }], ...spec },
   });
+}
+
+/** YAML for `kubectl apply -f -`: the account (when named) and a token Secret for `account` (default: the same). */
+function tokenSecretManifest(create: string | undefined, secretName: string, account = create): string {
+  const sa = create ? `apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: ${create}\n---\n` : "";
+  return `${sa}apiVersion: v1\nkind: Secret\ntype: kubernetes.io/service-account-token\nmetadata:\n  name: ${secretName}\n  annotations:\n    kubernetes.io/service-account.name: ${account}\n`;
 }
 
 beforeAll(async () => {
@@ -87,6 +95,40 @@ describe("service accounts", () => {
     ok(["delete", "serviceaccount", "ci"]);
     // Accepted tokens are cached for at most 10 s.
     await until("the token to be refused", () => /Unauthorized/.test(asToken(token, ["get", "pods"]).stderr), 15_000);
+  });
+
+  it("e2e: a token Secret gets a long-lived token from the controller manager; it works until the Secret is deleted", async () => {
+    ok(["apply", "-f", "-"], tokenSecretManifest("robot", "robot-token"));
+    const field = (path: string) => ok(["get", "secret", "robot-token", "-o", `jsonpath={${path}}`]);
+    const encoded = await until("the Secret's token", () => {
+      const r = kubectl(server, ["get", "secret", "robot-token", "-o", "jsonpath={.data.token}"]);
+      return r.code === 0 && r.stdout;
+    });
+    const token = Buffer.from(encoded, "base64").toString();
+    const claims = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
+    expect(claims).toMatchObject({ iss: "kubernetes/serviceaccount", sub: "system:serviceaccount:default:robot", "kubernetes.io/serviceaccount/secret.name": "robot-token" });
+    expect(claims["exp"]).toBeUndefined();
+    expect(Buffer.from(field(".data.namespace"), "base64").toString()).toBe("default");
+    expect(Buffer.from(field(".data.ca\\.crt"), "base64").toString()).toBe(readFileSync(join(server.dataDir, "pki", "ca.crt"), "utf8"));
+    expect(field(".metadata.annotations.kubernetes\\.io/service-account\\.uid")).toBe(ok(["get", "sa", "robot", "-o", "jsonpath={.metadata.uid}"]));
+
+    const r = asToken(token, ["get", "pods"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(whoami(token).stdout).toBe("system:serviceaccount:default:robot");
+
+    ok(["delete", "secret", "robot-token"]);
+    // Accepted tokens are cached for at most 10 s; -v=6 shows the status code.
+    await until("the token to be refused with 401", () => / 401 Unauthorized /.test(asToken(token, ["get", "pods", "-v=6"]).stderr), 12_000);
+  });
+
+  it("e2e: deleting an account deletes its token Secrets; a token Secret for a missing account is deleted", async () => {
+    ok(["apply", "-f", "-"], tokenSecretManifest("builder", "builder-token"));
+    await until("the Secret's token", () => kubectl(server, ["get", "secret", "builder-token", "-o", "jsonpath={.data.token}"]).stdout !== "");
+    ok(["delete", "serviceaccount", "builder"]);
+    await until("the Secret to go with its account", () => /NotFound/.test(kubectl(server, ["get", "secret", "builder-token"]).stderr));
+
+    ok(["apply", "-f", "-"], tokenSecretManifest(undefined, "ghost-token", "ghost"));
+    await until("the Secret naming nobody to go", () => /NotFound/.test(kubectl(server, ["get", "secret", "ghost-token"]).stderr));
   });
 
   it("e2e: a pod reads its token, CA and namespace at the well-known path and lists pods with them", async () => {

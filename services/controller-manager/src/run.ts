@@ -18,11 +18,18 @@ import { NamespaceController } from "./namespace/controller.ts";
 import { NodeController, type NodeControllerOptions } from "./node/controller.ts";
 import { ReplicaSetController } from "./replicaset/controller.ts";
 import { ServiceAccountController } from "./serviceaccount/controller.ts";
+import { TokensController } from "./serviceaccount/tokens-controller.ts";
+import type { ServiceAccountTokenGenerator } from "./serviceaccount/tokens.ts";
 
 export interface ControllerManagerOptions {
   node?: NodeControllerOptions;
   /** PEM of the cluster CA, published to every namespace as the `kube-root-ca.crt` ConfigMap. */
   rootCaPem?: string;
+  /**
+   * Signs the tokens of `kubernetes.io/service-account-token` Secrets (Kubernetes'
+   * --service-account-private-key-file). Without it those Secrets are left as they are.
+   */
+  serviceAccountTokenGenerator?: ServiceAccountTokenGenerator;
 }
 
 export interface ControllerManager {
@@ -44,7 +51,11 @@ export async function startControllerManager(nc: NatsConnection, log: Logger, op
     new GarbageCollector({ client, log: log.child({ controller: "garbage-collector" }), informers }),
     new NamespaceController({ client, log: log.child({ controller: "namespace" }), informers }),
     new ServiceAccountController({ client, log: log.child({ controller: "serviceaccount" }), informers }, { rootCaPem: opts.rootCaPem }),
+    ...(opts.serviceAccountTokenGenerator
+      ? [new TokensController({ client, log: log.child({ controller: "serviceaccount-token" }), informers }, { generator: opts.serviceAccountTokenGenerator, rootCaPem: opts.rootCaPem })]
+      : []),
   ];
+  if (!opts.serviceAccountTokenGenerator) log.info("no service-account private key: token Secrets will not be filled in");
   informers.start();
   const abort = new AbortController();
   const running = loops.map((c) => c.run(abort.signal).catch((err: unknown) => log.error({ err }, "controller stopped")));

@@ -40,17 +40,36 @@ export async function ensureServiceAccountKeys(dir: string): Promise<ServiceAcco
       pem = await readFile(keyPath, "utf8");
     }
   }
-  let privateKey: KeyObject;
-  try {
-    privateKey = createPrivateKey(pem);
-  } catch (err) {
-    throw new Error(`${keyPath} is not a readable private key; remove it to create a new one (every service-account token issued so far stops working)`, { cause: err });
-  }
-  if (privateKey.asymmetricKeyType !== "ec" || privateKey.asymmetricKeyDetails?.namedCurve !== "prime256v1") {
-    throw new Error(`${keyPath} must be an ECDSA P-256 key`);
-  }
+  const privateKey = parsePrivateKey(pem, keyPath, "; remove it to create a new one (every service-account token issued so far stops working)");
   const publicKey = createPublicKey(privateKey);
   const pubPem = publicKey.export({ type: "spki", format: "pem" }) as string;
   if ((await readOptional(join(dir, SA_PUBLIC_KEY_FILE))) !== pubPem) await writeFile(join(dir, SA_PUBLIC_KEY_FILE), pubPem, { mode: PUBLIC_MODE });
   return { privateKey, publicKey };
+}
+
+/** The PEM as an ECDSA P-256 private key (what ES256 signs with), or an error naming the file. */
+function parsePrivateKey(pem: string, path: string, hint = ""): KeyObject {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(pem);
+  } catch (err) {
+    throw new Error(`${path} is not a readable private key${hint}`, { cause: err });
+  }
+  if (key.asymmetricKeyType !== "ec" || key.asymmetricKeyDetails?.namedCurve !== "prime256v1") throw new Error(`${path} must be an ECDSA P-256 key`);
+  return key;
+}
+
+/**
+ * The signing key alone, for a controller manager that signs the tokens of token
+ * Secrets (`--service-account-private-key-file`): it must be the apiservers' sa.key, or
+ * they refuse what it signs. Never creates one.
+ */
+export async function readServiceAccountPrivateKey(path: string): Promise<KeyObject> {
+  let pem: string;
+  try {
+    pem = await readFile(path, "utf8");
+  } catch (err) {
+    throw new Error(`cannot read the service-account private key ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  return parsePrivateKey(pem, path);
 }

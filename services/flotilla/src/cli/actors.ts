@@ -18,6 +18,7 @@ interface ActorFlags {
   podEvictionTimeoutMs?: string;
   clusterCidr?: string;
   rootCaFile?: string;
+  serviceAccountPrivateKeyFile?: string;
 }
 
 function common(cmd: Command): Command {
@@ -44,15 +45,24 @@ export function schedulerCommand(): Command {
   });
 }
 
+/** Signs token Secrets' tokens with the key in `path`; the apiserver package knows the token format. */
+async function tokenGenerator(path: string) {
+  const { legacyTokenGenerator, readServiceAccountPrivateKey } = await import("@flotilla/apiserver");
+  return legacyTokenGenerator(await readServiceAccountPrivateKey(path));
+}
+
 export function controllerManagerCommand(): Command {
   return common(new Command("controller-manager").description("run the controller-manager alone"))
     .addOption(new Option("--node-grace-period-ms <ms>", "silence after which a node is NotReady (heartbeats come every 1 s)").default(String(DEFAULT_NODE_GRACE_PERIOD_MS)))
     .addOption(new Option("--pod-eviction-timeout-ms <ms>", "cap on how long pods stay on an unreachable node"))
     .addOption(new Option("--cluster-cidr <cidr>", "IPv4 range node podCIDRs come from").default("10.42.0.0/16"))
     .addOption(new Option("--root-ca-file <path>", "the cluster CA (a master's <data-dir>/pki/ca.crt), published to every namespace as the kube-root-ca.crt ConfigMap"))
+    .addOption(new Option("--service-account-private-key-file <path>", "the apiservers' service-account signing key (a master's <data-dir>/pki/sa.key), to fill in the tokens of service-account-token Secrets"))
     .action(async (_o: ActorFlags, c: Command) => {
       const f = c.opts<ActorFlags>();
       const rootCaPem = f.rootCaFile ? await readFile(f.rootCaFile, "utf8") : undefined;
+      // Read before connecting, so a wrong key file stops the command with its name.
+      const serviceAccountTokenGenerator = f.serviceAccountPrivateKeyFile ? await tokenGenerator(f.serviceAccountPrivateKeyFile) : undefined;
       const nc = await connectBus({ servers: f.server.flatMap((u) => u.split(",")), name: "flotilla-controller-manager" });
       const { startControllerManager } = await import("@flotilla/controller-manager");
       const log = createLogger("controller-manager", { level: f.logLevel });
@@ -61,6 +71,7 @@ export function controllerManagerCommand(): Command {
         startControllerManager(nc, log, {
           node: { gracePeriodMs: Number(f.nodeGracePeriodMs), clusterCidr: f.clusterCidr ?? "10.42.0.0/16", ...(f.podEvictionTimeoutMs ? { podEvictionTimeoutMs: Number(f.podEvictionTimeoutMs) } : {}) },
           ...(rootCaPem ? { rootCaPem } : {}),
+          ...(serviceAccountTokenGenerator ? { serviceAccountTokenGenerator } : {}),
         }),
       );
       await untilSignal();

@@ -2,7 +2,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { connectBus } from "@flotilla/bus";
-import { startApiServer, withDefaults } from "@flotilla/apiserver";
+import { legacyTokenGenerator, readServiceAccountPrivateKey, SA_KEY_FILE, startApiServer, withDefaults } from "@flotilla/apiserver";
 import { startControllerManager } from "@flotilla/controller-manager";
 import type { RuntimeName } from "@flotilla/kubelet";
 import { createLogger } from "@flotilla/log";
@@ -42,6 +42,8 @@ export async function runServer(f: ServerFlags): Promise<void> {
     version: FLOTILLA_VERSION,
   });
   const api = await startApiServer(cfg, { nc, log: createLogger("apiserver", { level: f.logLevel }) });
+  // The controller manager signs token Secrets' tokens with the key this apiserver checks them with.
+  const serviceAccountTokenGenerator = legacyTokenGenerator(await readServiceAccountPrivateKey(join(cfg.dataDir, "pki", SA_KEY_FILE)));
   // The scheduler and controller manager run on every master but act only while they lead.
   const identity = candidateIdentity(f.nodeName);
   const cmNc = f.disableControllerManager ? undefined : await connectBus({ servers: url, name: "flotilla-controller-manager" });
@@ -52,6 +54,7 @@ export async function runServer(f: ServerFlags): Promise<void> {
       startControllerManager(cmNc, cmLog, {
         node: { gracePeriodMs: int("node-grace-period-ms", f.nodeGracePeriodMs), clusterCidr: f.clusterCidr, ...(f.podEvictionTimeoutMs ? { podEvictionTimeoutMs: int("pod-eviction-timeout-ms", f.podEvictionTimeoutMs) } : {}) },
         rootCaPem: api.caCertPem,
+        serviceAccountTokenGenerator,
       }),
     );
   const schedNc = f.disableScheduler ? undefined : await connectBus({ servers: url, name: "flotilla-scheduler" });
