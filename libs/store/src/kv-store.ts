@@ -5,13 +5,17 @@
  *
  * Writes are single compare-and-set publishes and are never retried here: during a
  * stream leader election a write can time out yet be stored, so only the caller, after
- * re-reading, can decide whether to write again.
+ * re-reading, can decide whether to write again. They are published by casPublish, which
+ * looks at every server's answer (answers.ts), and leader reads consult the leader guard
+ * (leader-guard.ts): a cut-off old leader must not answer for the stream.
  */
 import { Empty, headers } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, StorageType } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import type { KV, KvOptions } from "@nats-io/kv";
+import type { KvOptions } from "@nats-io/kv";
+import { casPublish } from "./answers.ts";
+import { LeaderGuard } from "./leader-guard.ts";
 import type { ListResult, Store, StoreEntry, StoreWatch, StoreWriteOptions, WatchOptions } from "./types.ts";
 import { KeyExistsError, KeyNotFoundError, RevisionMismatchError, StoreUnavailableError } from "./errors.ts";
 import { bucketNames, decodeValue, encodeValue, isDeleteMarker, subjectFor } from "./messages.ts";
@@ -41,14 +45,12 @@ export class KvStore implements Store {
   /** The bucket's TTL support as its stream has it (after open brought it in line with the options); undefined for none. */
   readonly ttl: BucketTtl | undefined;
   readonly #ctx: StoreContext;
-  readonly #kv: KV;
   readonly #watches = new Set<KvWatch>();
   #closed = false;
 
-  private constructor(ctx: StoreContext, kv: KV, ttl: BucketTtl | undefined) {
+  private constructor(ctx: StoreContext, ttl: BucketTtl | undefined) {
     this.#ctx = ctx;
     this.config = ctx.config;
-    this.#kv = kv;
     this.ttl = ttl;
   }
 
@@ -98,14 +100,18 @@ export class KvStore implements Store {
         allow_direct: false,
       };
       if (config.markerTtlMs > 0) kvOptions.markerTTL = config.markerTtlMs;
-      const kv = await new Kvm(js).create(config.bucket, kvOptions);
+      await new Kvm(js).create(config.bucket, kvOptions);
       const names = bucketNames(config.bucket);
       const ttl = await ensureTtlSupport(jsm, names.stream, config);
       // The bucket may keep more revisions per key than the options say (it existed).
       for (const [prefix, ttlMs] of Object.entries(config.ttlMsByPrefix)) checkTtl(ttlMs, ttl, `KvStoreOptions.ttlMsByPrefix[${JSON.stringify(prefix)}]`);
-      const ctx: StoreContext = { js, jsm, names, config };
+      const ctx: StoreContext = { nc, js, jsm, names, config };
       if (config.shareWrittenValues) ctx.ownWrites = new OwnWrites(OWN_WRITES_CAPACITY);
-      return new KvStore(ctx, kv, ttl);
+      if (config.leaderCheckIntervalMs > 0) {
+        ctx.guard = new LeaderGuard(nc, names.stream, config);
+        await ctx.guard.start();
+      }
+      return new KvStore(ctx, ttl);
     } catch (err) {
       throw mapUnavailable(err, `opening bucket ${config.bucket}`, false);
     }
@@ -117,9 +123,7 @@ export class KvStore implements Store {
     const data = encodeValue(value);
     const pending = this.#share(key, data, value);
     try {
-      // kv.create writes with "expected last subject sequence 0" and, when the key's last
-      // entry is a delete marker, once more with that marker's sequence: still one CAS.
-      const revision = ttlMs === undefined ? await this.#kv.create(key, data) : await this.#createWithTtl(key, data, ttlMs);
+      const revision = await this.#createCas(key, data, ttlMs);
       this.#settle(pending, revision);
       return revision;
     } catch (err) {
@@ -136,7 +140,7 @@ export class KvStore implements Store {
     const data = encodeValue(value);
     const pending = this.#share(key, data, value);
     try {
-      const written = ttlMs === undefined ? await this.#kv.update(key, data, revision) : await this.#publishWithTtl(subjectFor(this.#ctx.names, key), data, revision, ttlMs);
+      const written = await this.#publish(subjectFor(this.#ctx.names, key), data, revision, ttlMs === undefined ? undefined : ttlHeaders(ttlMs));
       this.#settle(pending, written);
       return written;
     } catch (err) {
@@ -214,6 +218,7 @@ export class KvStore implements Store {
     this.#closed = true;
     for (const w of [...this.#watches]) w.stop();
     this.#ctx.ownWrites?.clear();
+    this.#ctx.guard?.stop();
     return Promise.resolve();
   }
 
@@ -221,14 +226,10 @@ export class KvStore implements Store {
    * kv.delete() does not return the delete marker's sequence, which is the revision the
    * contract returns, so the marker is published here exactly as nats.js writes it.
    */
-  async #publishDelete(key: string, previousRevision: number): Promise<number> {
+  #publishDelete(key: string, previousRevision: number): Promise<number> {
     const h = headers();
     h.set("KV-Operation", "DEL");
-    const ack = await this.#ctx.js.publish(subjectFor(this.#ctx.names, key), Empty, {
-      headers: h,
-      expect: { lastSubjectSequence: previousRevision },
-    });
-    return ack.seq;
+    return this.#publish(subjectFor(this.#ctx.names, key), Empty, previousRevision, h);
   }
 
   /** The write's TTL: its own, else the one its key prefix has; checked against the bucket. */
@@ -239,25 +240,32 @@ export class KvStore implements Store {
   }
 
   /**
-   * kv.create for a TTL'd value, which kv.create cannot roll up (see ttl.ts): "must not
-   * exist", or over the key's last entry when that is a delete or an expiry marker.
+   * "Must not exist": expected last sequence 0, or, when the key's last entry is a delete
+   * or an expiry marker, that marker's sequence — still one compare-and-set, as kv.create
+   * does it (with the TTL and roll-up headers when `ttlMs` is set; see ttl.ts).
    */
-  async #createWithTtl(key: string, data: Uint8Array, ttlMs: number): Promise<number> {
+  async #createCas(key: string, data: Uint8Array, ttlMs: number | undefined): Promise<number> {
     const subject = subjectFor(this.#ctx.names, key);
+    const h = () => (ttlMs === undefined ? undefined : ttlHeaders(ttlMs));
     try {
-      return await this.#publishWithTtl(subject, data, 0, ttlMs);
+      return await this.#publish(subject, data, 0, h());
     } catch (err) {
       if (wrongLastSequence(err) === undefined) throw err;
       const last = await leaderLastMessage(this.#ctx, subject, `create ${key}`);
       if (!last || last.subject !== subject || !isDeleteMarker(last.header)) throw err;
-      return await this.#publishWithTtl(subject, data, last.seq, ttlMs);
+      return await this.#publish(subject, data, last.seq, h());
     }
   }
 
-  /** kv.update has no TTL: the same compare-and-set publish, with the TTL and roll-up headers. */
-  async #publishWithTtl(subject: string, data: Uint8Array, previousRevision: number, ttlMs: number): Promise<number> {
-    const ack = await this.#ctx.js.publish(subject, data, { headers: ttlHeaders(ttlMs), expect: { lastSubjectSequence: previousRevision } });
-    return ack.seq;
+  /** One compare-and-set publish (every server's answer is weighed: answers.ts). */
+  #publish(subject: string, data: Uint8Array, previousRevision: number, h?: ReturnType<typeof headers>): Promise<number> {
+    const guard = this.#ctx.guard;
+    return casPublish(this.#ctx.nc, subject, data, previousRevision, {
+      timeoutMs: this.config.requestTimeoutMs,
+      stallMs: this.config.multiAnswerStallMs,
+      believeLowerSequence: () => !guard || guard.health === "ok",
+      ...(h ? { headers: h } : {}),
+    });
   }
 
   /** Turn a lost compare-and-set into NotFound or Conflict, re-reading when needed. */

@@ -55,6 +55,20 @@ export interface KvStoreOptions {
    * passing it to create/update. @default false
    */
   shareWrittenValues?: boolean;
+  /**
+   * How often the leader guard checks that one stream leader, in touch with its
+   * followers, answers (leader-guard.ts); 0 turns the guard off. A single-replica
+   * stream is checked every 5 s only, in case it is raised to three. @default 500
+   */
+  leaderCheckIntervalMs?: number;
+  /** A follower silent this long (the leader's view) makes leader reads wait for every answer. @default 2500 */
+  peerActiveLimitMs?: number;
+  /** ...unless silent longer than this: a cut-off leader steps down after 10 s. @default 12000 */
+  peerGoneAfterMs?: number;
+  /** How long the guard stays wary after its checks look healthy again. @default 1000 */
+  leaderSettleMs?: number;
+  /** While wary: how long to wait for another server's answer after the last one. @default 100 */
+  multiAnswerStallMs?: number;
 }
 
 /** The validated options a KvStore runs with. */
@@ -73,6 +87,11 @@ export const KV_STORE_DEFAULTS: KvStoreConfig = Object.freeze({
   watchRecoveryTimeoutMs: 60_000,
   consumerHeartbeatMs: 2000,
   shareWrittenValues: false,
+  leaderCheckIntervalMs: 500,
+  peerActiveLimitMs: 2500,
+  peerGoneAfterMs: 12_000,
+  leaderSettleMs: 1000,
+  multiAnswerStallMs: 100,
 });
 
 const BUCKET_NAME = /^[-\w]+$/;
@@ -110,5 +129,10 @@ export function withDefaults(options: KvStoreOptions = {}): KvStoreConfig {
   requireInt("watchRecoveryTimeoutMs", c.watchRecoveryTimeoutMs, 0, 86_400_000);
   // nats.js clamps pull heartbeats to [500, 30000] ms.
   requireInt("consumerHeartbeatMs", c.consumerHeartbeatMs, 500, 30_000);
+  requireInt("leaderCheckIntervalMs", c.leaderCheckIntervalMs, 0, 60_000);
+  requireInt("peerActiveLimitMs", c.peerActiveLimitMs, 1, 60_000);
+  requireInt("peerGoneAfterMs", c.peerGoneAfterMs, c.peerActiveLimitMs, 600_000);
+  requireInt("leaderSettleMs", c.leaderSettleMs, 0, 60_000);
+  requireInt("multiAnswerStallMs", c.multiAnswerStallMs, 1, 10_000);
   return Object.freeze(c);
 }

@@ -5,7 +5,11 @@
  * server placed the consumer on — possibly a follower that lags the leader).
  */
 import { DeliverPolicy } from "@nats-io/jetstream";
-import type { Consumer, ConsumerMessages, JetStreamClient, JetStreamManager, StoredMsg } from "@nats-io/jetstream";
+import type { Consumer, ConsumerMessages, JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { freshestLastMessage, freshestStreamState, type LastMessage } from "./answers.ts";
+import { StoreUnavailableError } from "./errors.ts";
+import type { LeaderGuard } from "./leader-guard.ts";
 import type { BucketNames } from "./messages.ts";
 import { mapUnavailable } from "./nats-errors.ts";
 import type { KvStoreConfig } from "./options.ts";
@@ -13,12 +17,26 @@ import type { OwnWrites } from "./own-writes.ts";
 
 /** What the store's parts share. */
 export interface StoreContext {
+  nc: NatsConnection;
   js: JetStreamClient;
   jsm: JetStreamManager;
   names: BucketNames;
   config: KvStoreConfig;
   /** Set with `shareWrittenValues`: values written here, for this process's watches. */
   ownWrites?: OwnWrites;
+  /** Whether the stream leader's answers can be trusted (absent: always). */
+  guard?: LeaderGuard;
+}
+
+/**
+ * How a leader read must be made now: "fast" (the first answer), "freshest" (every
+ * answer, the highest sequence wins), or refused while no leader has a quorum.
+ */
+async function readMode(ctx: StoreContext, what: string): Promise<"fast" | "freshest"> {
+  const health = ctx.guard ? await ctx.guard.healthNow() : "ok";
+  if (health === "ok") return "fast";
+  if (health === "degraded") return "freshest";
+  throw new StoreUnavailableError(`store unavailable during ${what}: no stream leader that has heard from a quorum of replicas answers (it may be cut off with a stale copy)`, false);
 }
 
 /** The stream's sequence range, from the leader. */
@@ -34,7 +52,9 @@ export interface StreamRange {
  * behind a write that was acknowledged before the call.
  */
 export async function streamRange(ctx: StoreContext, what: string): Promise<StreamRange> {
+  const mode = await readMode(ctx, what);
   try {
+    if (mode === "freshest") return await freshestStreamState(ctx.nc, ctx.names.stream, ctx.config.multiAnswerStallMs, ctx.config.requestTimeoutMs);
     const si = await ctx.jsm.streams.info(ctx.names.stream);
     return { first: si.state.first_seq, last: si.state.last_seq };
   } catch (err) {
@@ -47,9 +67,12 @@ export async function streamRange(ctx: StoreContext, what: string): Promise<Stre
  * which any replica may answer from a possibly stale copy. `subject` may contain
  * wildcards: then the newest message on any matching subject is returned.
  */
-export async function leaderLastMessage(ctx: StoreContext, subject: string, what: string): Promise<StoredMsg | null> {
+export async function leaderLastMessage(ctx: StoreContext, subject: string, what: string): Promise<LastMessage | null> {
+  const mode = await readMode(ctx, what);
   try {
-    return await ctx.jsm.streams.getMessage(ctx.names.stream, { last_by_subj: subject });
+    if (mode === "freshest") return await freshestLastMessage(ctx.nc, ctx.names.stream, subject, ctx.config.multiAnswerStallMs, ctx.config.requestTimeoutMs);
+    const sm = await ctx.jsm.streams.getMessage(ctx.names.stream, { last_by_subj: subject });
+    return sm && { subject: sm.subject, seq: sm.seq, header: sm.header, data: sm.data };
   } catch (err) {
     throw mapUnavailable(err, what, false);
   }

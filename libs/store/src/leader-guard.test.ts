@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { assessLeaders, leaderViewOf, type LeaderHealth, type LeaderView } from "./leader-guard.ts";
+
+const limits = { peerActiveLimitMs: 2500, peerGoneAfterMs: 12_000 };
+const view = (leader: string, ...activeMs: number[]): LeaderView => ({ leader, replicas: 3, followers: activeMs.map((a, i) => ({ name: `f${i}`, activeMs: a })) });
+
+describe("assessLeaders", () => {
+  const cases: [string, LeaderView[], LeaderHealth][] = [
+    ["nobody answered (an election, or cut off from every leader)", [], "suspect"],
+    ["a single-replica stream", [{ leader: "n1", replicas: 1, followers: [] }], "ok"],
+    ["one leader, both followers heard from within a heartbeat", [view("n1", 300, 900)], "ok"],
+    ["one follower silent for 3 s: it may be an old leader still answering", [view("n1", 200, 3000)], "degraded"],
+    ["one follower silent for 30 s: it stepped down long ago", [view("n1", 200, 30_000)], "ok"],
+    ["the answering leader has heard from nobody: it may be the stale one", [view("n1", 3000, 3000)], "suspect"],
+    ["a cut-off leader and the new one both answer", [view("n1", 5000, 5000), view("n2", 100, 5000)], "degraded"],
+    ["two answers from the same healthy leader (a duplicate delivery)", [view("n1", 100, 100), view("n1", 100, 100)], "ok"],
+    ["five replicas, two silent: still a quorum, but wary", [{ leader: "n1", replicas: 5, followers: [100, 100, 4000, 4000].map((a, i) => ({ name: `f${i}`, activeMs: a })) }], "degraded"],
+    ["five replicas, three silent: no quorum", [{ leader: "n1", replicas: 5, followers: [100, 4000, 4000, 4000].map((a, i) => ({ name: `f${i}`, activeMs: a })) }], "suspect"],
+  ];
+  it.each(cases)("%s", (_what, views, expected) => {
+    expect(assessLeaders(views, limits)).toBe(expected);
+  });
+});
+
+describe("leaderViewOf", () => {
+  it("reads the leader, the configured replicas and each follower's silence (ns → ms)", () => {
+    const v = leaderViewOf({ config: { num_replicas: 3 }, cluster: { leader: "m2", replicas: [{ name: "m1", active: 1_500_000_000 }, { name: "m3" }] } });
+    expect(v).toEqual({ leader: "m2", replicas: 3, followers: [{ name: "m1", activeMs: 1500 }, { name: "m3", activeMs: 0 }] });
+  });
+
+  it("ignores an error answer", () => {
+    expect(leaderViewOf({ error: { code: 503 } })).toBeUndefined();
+  });
+});

@@ -1,0 +1,160 @@
+/**
+ * Which answers from the stream's leader can be trusted right now.
+ *
+ * Why this exists: nats-server's RAFT leader steps down only after 10 s without a
+ * quorum (lostQuorumInterval), while the majority elects a new leader after 4–9 s
+ * (election timeout). From then until the old leader steps down, or until a healed
+ * partition brings it the new term, the old leader keeps answering STREAM.INFO,
+ * STREAM.MSG.GET and compare-and-set publishes from its stale copy, and a client takes
+ * whichever answer arrives first — usually its own server's. The chaos suite saw both:
+ * a GET returning a revision older than an acknowledged write, and CAS writes answered
+ * "wrong last sequence" by the old leader while the new one stored them.
+ *
+ * The guard asks for the stream's info every `leaderCheckIntervalMs`, collecting every
+ * answer (each server that believes it leads answers), and judges:
+ * - ok: one leader, and it has heard from every follower within `peerActiveLimitMs`
+ *   (followers answer its heartbeats about every second, measured on 2.15.1);
+ * - degraded: a follower has been silent for longer (it may be an old leader still
+ *   answering its own clients, or coming back with its stale copy), or two leaders
+ *   answered: reads then wait for every answer and take the freshest;
+ * - suspect: no answering leader has heard from a quorum: it may itself be the stale one,
+ *   so reads fail with StoreUnavailableError instead of returning what it holds.
+ * A leader cut off at time t has followers silent since about t; none of them can
+ * campaign before t + 4 s, so a check every 0.5 s against a 2.5 s silence flags the
+ * danger before a second leader can exist. A follower silent for more than
+ * `peerGoneAfterMs` (past the 10 s after which a cut-off leader steps down) is no longer
+ * a danger: it can only come back as a follower.
+ */
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { KvStoreConfig } from "./options.ts";
+
+export type LeaderHealth = "ok" | "degraded" | "suspect";
+
+/** A follower as one answering leader sees it. */
+export interface PeerView {
+  name: string;
+  /** Time since the leader last heard from it. */
+  activeMs: number;
+}
+
+/** One answer to STREAM.INFO: a server that believes it leads the stream. */
+export interface LeaderView {
+  leader: string;
+  /** The stream's configured replicas. */
+  replicas: number;
+  followers: PeerView[];
+}
+
+export interface GuardLimits {
+  peerActiveLimitMs: number;
+  peerGoneAfterMs: number;
+}
+
+/** Pure judgement of one round of answers (see the file comment). */
+export function assessLeaders(views: readonly LeaderView[], limits: GuardLimits): LeaderHealth {
+  if (views.length === 0) return "suspect";
+  // One replica: only one server holds the stream, there is no other copy to be behind.
+  if (views.every((v) => v.replicas <= 1)) return "ok";
+  const hasQuorum = (v: LeaderView): boolean => 1 + v.followers.filter((p) => p.activeMs < limits.peerActiveLimitMs).length >= Math.floor(v.replicas / 2) + 1;
+  const withQuorum = views.filter(hasQuorum);
+  if (withQuorum.length === 0) return "suspect";
+  if (new Set(views.map((v) => v.leader)).size > 1) return "degraded";
+  const silent = withQuorum[0]!.followers.some((p) => p.activeMs >= limits.peerActiveLimitMs && p.activeMs < limits.peerGoneAfterMs);
+  return silent ? "degraded" : "ok";
+}
+
+interface StreamInfoAnswer {
+  config?: { num_replicas?: number };
+  cluster?: { leader?: string; replicas?: { name: string; active?: number }[] };
+  error?: unknown;
+}
+
+/** A STREAM.INFO answer as a LeaderView; undefined for an error answer. */
+export function leaderViewOf(answer: StreamInfoAnswer): LeaderView | undefined {
+  if (answer.error !== undefined || !answer.config) return undefined;
+  const replicas = answer.config.num_replicas ?? 1;
+  // `active` is in nanoseconds.
+  const followers = (answer.cluster?.replicas ?? []).map((r) => ({ name: r.name, activeMs: (r.active ?? 0) / 1e6 }));
+  return { leader: answer.cluster?.leader ?? "", replicas, followers };
+}
+
+const SINGLE_REPLICA_CHECK_MS = 5000;
+
+export class LeaderGuard {
+  readonly #nc: NatsConnection;
+  readonly #subject: string;
+  readonly #config: KvStoreConfig;
+  #last: LeaderHealth = "ok";
+  #lastBadMs = Number.NEGATIVE_INFINITY;
+  #replicas = 1;
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+  #checking: Promise<LeaderHealth> | undefined;
+
+  constructor(nc: NatsConnection, stream: string, config: KvStoreConfig) {
+    this.#nc = nc;
+    this.#subject = `$JS.API.STREAM.INFO.${stream}`;
+    this.#config = config;
+  }
+
+  /** The first check runs before this resolves, so the store never opens trusting blindly. */
+  async start(): Promise<void> {
+    await this.check();
+    this.#schedule();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+  }
+
+  /**
+   * "ok" only once every check has said so for `leaderSettleMs`: a healed peer may still
+   * be stepping down. A single-replica stream is always "ok" (no other copy exists).
+   */
+  get health(): LeaderHealth {
+    if (this.#replicas <= 1) return "ok";
+    if (this.#last !== "ok") return this.#last;
+    return performance.now() - this.#lastBadMs < this.#config.leaderSettleMs ? "degraded" : "ok";
+  }
+
+  /** The health for a read: a "suspect" verdict is checked again first (it may be a finished election). */
+  async healthNow(): Promise<LeaderHealth> {
+    if (this.health !== "suspect") return this.health;
+    await this.check();
+    return this.health;
+  }
+
+  /** One round: every answer within the stall window. Concurrent callers share a round. */
+  check(): Promise<LeaderHealth> {
+    this.#checking ??= this.#check().finally(() => (this.#checking = undefined));
+    return this.#checking;
+  }
+
+  async #check(): Promise<LeaderHealth> {
+    const views: LeaderView[] = [];
+    try {
+      const answers = await this.#nc.requestMany(this.#subject, undefined, { strategy: "stall", stall: this.#config.multiAnswerStallMs, maxWait: this.#config.requestTimeoutMs });
+      for await (const m of answers) {
+        const view = leaderViewOf(m.json<StreamInfoAnswer>());
+        if (view) views.push(view);
+      }
+    } catch {
+      // No responders or a closed connection: no leader answered.
+    }
+    const health = assessLeaders(views, this.#config);
+    if (views.length > 0) this.#replicas = Math.max(...views.map((v) => v.replicas));
+    this.#last = health;
+    if (health !== "ok") this.#lastBadMs = performance.now();
+    return health;
+  }
+
+  #schedule(): void {
+    if (this.#stopped) return;
+    const delay = this.#replicas <= 1 && this.#last === "ok" ? SINGLE_REPLICA_CHECK_MS : this.#config.leaderCheckIntervalMs;
+    this.#timer = setTimeout(() => {
+      void this.check().finally(() => this.#schedule());
+    }, delay);
+    this.#timer.unref();
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * A second server that believes it leads the stream (a cut-off old leader, before it
+ * steps down — see libs/store/src/leader-guard.ts) answers every request next to the
+ * real one, usually first. Impersonated here by plain NATS clients on a real
+ * nats-server: first both leaders are fakes (the stale one answers at once, the real one
+ * 30 ms later), so the order is certain; then the fake stale leader answers beside the
+ * real JetStream, and the store must report what JetStream says.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import { KvStore, objectKey, prefixFor } from "@flotilla/store";
+import { casPublish, freshestLastMessage } from "../../libs/store/src/answers.ts";
+import { startNatsServer, type NatsServerHandle } from "../support/nats.ts";
+import { connectTo, freshBucket } from "../support/store-helpers.ts";
+
+const encode = (v: unknown): string => JSON.stringify(v);
+
+describe("store: a stale leader answering beside the real one", () => {
+  let server: NatsServerHandle;
+  let nc: NatsConnection;
+  let impostor: NatsConnection;
+  const stores: KvStore[] = [];
+  const subs: Subscription[] = [];
+
+  beforeAll(async () => {
+    server = await startNatsServer({ jetstream: true });
+    nc = await connectTo(server.url);
+    impostor = await connectTo(server.url);
+  });
+  afterAll(async () => {
+    for (const s of subs) s.unsubscribe();
+    for (const s of stores) await s.close();
+    await impostor?.close();
+    await nc?.close();
+    await server?.stop();
+  });
+
+  /** Two fake leaders on `subject`: the stale one answers at once, the real one 30 ms later. */
+  function twoLeaders(subject: string, stale: unknown, real: unknown | undefined): void {
+    subs.push(impostor.subscribe(subject, { callback: (_err, msg) => msg.respond(encode(stale)) }));
+    if (real !== undefined) subs.push(impostor.subscribe(subject, { callback: (_err, msg) => void setTimeout(() => msg.respond(encode(real)), 30) }));
+  }
+  const wrongLast = (n: number) => ({ error: { code: 400, err_code: 10071, description: `wrong last sequence: ${n}` } });
+  const opts = (believe: boolean) => ({ timeoutMs: 1000, stallMs: 100, believeLowerSequence: () => believe });
+
+  it("casPublish: the real leader's ack wins over an earlier refusal from a copy older than the expected revision", async () => {
+    twoLeaders("fake.cas.ack", wrongLast(7), { stream: "KV_fake", seq: 12 });
+    await impostor.flush();
+    await expect(casPublish(nc, "fake.cas.ack", new Uint8Array(1), 11, opts(false))).resolves.toBe(12);
+  });
+
+  it("casPublish: a refusal reporting a newer revision is a lost race at once; a lone lower one is believed only when the guard says so", async () => {
+    twoLeaders("fake.cas.newer", wrongLast(15), undefined);
+    twoLeaders("fake.cas.lower", wrongLast(0), undefined);
+    await impostor.flush();
+    await expect(casPublish(nc, "fake.cas.newer", new Uint8Array(1), 11, opts(false))).rejects.toMatchObject({ name: "JetStreamApiError", code: 10071 });
+    await expect(casPublish(nc, "fake.cas.lower", new Uint8Array(1), 11, opts(true))).rejects.toMatchObject({ name: "JetStreamApiError", code: 10071 });
+    await expect(casPublish(nc, "fake.cas.lower", new Uint8Array(1), 11, opts(false))).rejects.toMatchObject({ name: "TimeoutError" });
+  });
+
+  it("freshestLastMessage: the answer with the highest sequence wins, whoever answered first", async () => {
+    const msg = (seq: number) => ({ message: { subject: "$KV.fake.k", seq, data: Buffer.from(encode({ seq })).toString("base64"), hdrs: Buffer.from("NATS/1.0\r\nKV-Operation: PUT\r\n\r\n").toString("base64") } });
+    twoLeaders("$JS.API.STREAM.MSG.GET.KV_fake", msg(5), msg(9));
+    await impostor.flush();
+    const got = await freshestLastMessage(nc, "KV_fake", "$KV.fake.k", 100, 1000);
+    expect(got?.seq).toBe(9);
+    expect(JSON.parse(Buffer.from(got!.data).toString())).toEqual({ seq: 9 });
+    expect(got?.header?.get("KV-Operation")).toBe("PUT");
+  });
+
+  it("a compare-and-set write refused by the stale leader but stored by the real one is reported as written", async () => {
+    const bucket = freshBucket();
+    const store = await KvStore.create(nc, { bucket });
+    stores.push(store);
+    const key = objectKey("configmaps", "default", "cas");
+    const r1 = await store.create(key, { v: 1 });
+    const r2 = await store.update(key, { v: 2 }, r1);
+    // The old leader's copy stopped at r1: it refuses a write expecting r2, at once.
+    let refusals = 0;
+    subs.push(
+      impostor.subscribe(`$KV.${bucket}.${key}`, {
+        callback: (_err, msg) => {
+          refusals++;
+          msg.respond(encode({ error: { code: 400, err_code: 10071, description: `wrong last sequence: ${r1}` } }));
+        },
+      }),
+    );
+    await impostor.flush();
+
+    const r3 = await store.update(key, { v: 3 }, r2);
+    expect(refusals).toBe(1);
+    expect(r3).toBeGreaterThan(r2);
+    expect(await store.get(key)).toEqual({ key, revision: r3, value: { v: 3 } });
+  });
+
+  it("a refusal the real leader gives still wins: a stale expectation is a conflict", async () => {
+    const store = await KvStore.create(nc, { bucket: freshBucket() });
+    stores.push(store);
+    const key = objectKey("configmaps", "default", "lost-race");
+    const r1 = await store.create(key, { v: 1 });
+    await store.update(key, { v: 2 }, r1);
+    await expect(store.update(key, { v: 3 }, r1)).rejects.toMatchObject({ name: "RevisionMismatchError" });
+  });
+
+  it("while two servers claim the lead, a read takes the freshest answer, not the first", async () => {
+    const bucket = freshBucket();
+    const store = await KvStore.create(nc, { bucket, leaderCheckIntervalMs: 50, leaderSettleMs: 200 });
+    stores.push(store);
+    const key = objectKey("configmaps", "default", "read");
+    const r1 = await store.create(key, { v: 1 });
+    const r2 = await store.update(key, { v: 2 }, r1);
+    const stream = `KV_${bucket}`;
+    // The old leader: it holds r1, believes the stream has three replicas, and has not
+    // heard from its followers for 5 s.
+    subs.push(
+      impostor.subscribe(`$JS.API.STREAM.MSG.GET.${stream}`, {
+        callback: (_err, msg) => msg.respond(encode({ message: { subject: `$KV.${bucket}.${key}`, seq: r1, data: Buffer.from(encode({ v: 1 })).toString("base64"), time: new Date().toISOString() } })),
+      }),
+      impostor.subscribe(`$JS.API.STREAM.INFO.${stream}`, {
+        callback: (_err, msg) =>
+          msg.respond(encode({ config: { name: stream, num_replicas: 3 }, state: { first_seq: 1, last_seq: r1 }, cluster: { leader: "old", replicas: [{ name: "a", active: 5e9 }, { name: "b", active: 5e9 }] } })),
+      }),
+    );
+    await impostor.flush();
+    // The guard's next check sees two leaders.
+    await new Promise((r) => setTimeout(r, 300));
+
+    expect(await store.get(key)).toEqual({ key, revision: r2, value: { v: 2 } });
+    expect(await store.currentRevision()).toBe(r2);
+    const listed = await store.list(prefixFor("configmaps", "default"));
+    expect(listed.items.map((i) => [i.key, i.revision])).toEqual([[key, r2]]);
+  });
+});
