@@ -285,7 +285,13 @@ export class ApiService {
     let current = this.cache.get(info.resource, key);
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
       if (!current || attempt > 0) current = await this.get(info, namespace, name);
-      const revision = Number(current.metadata.resourceVersion);
+      let revision = Number(current.metadata.resourceVersion);
+      // The client read a newer revision than the cache holds (the cache trails the store
+      // by a moment, or longer after a partition): only the store can say whether it conflicts.
+      if (opts.expectedRevision !== undefined && opts.expectedRevision > revision && attempt === 0) {
+        current = await this.get(info, namespace, name);
+        revision = Number(current.metadata.resourceVersion);
+      }
       if (opts.expectedRevision !== undefined && opts.expectedRevision !== revision) throw new ConflictError(ref);
       const next = await tryUpdate(opts.readOnly ? current : cloneJson(current));
       if (sameObject(current, next) || opts.dryRun) return opts.dryRun ? next : current;
