@@ -37,7 +37,7 @@ describe("store: a stale leader answering beside the real one", () => {
 
   /** Two fake leaders on `subject`: the stale one answers at once, the real one 30 ms later. */
   function twoLeaders(subject: string, stale: unknown, real: unknown | undefined): void {
-    subs.push(impostor.subscribe(subject, { callback: (_err, msg) => msg.respond(encode(stale)) }));
+    subs.push(impostor.subscribe(subject, { callback: (_err, msg) => void msg.respond(encode(stale)) }));
     if (real !== undefined) subs.push(impostor.subscribe(subject, { callback: (_err, msg) => void setTimeout(() => msg.respond(encode(real)), 30) }));
   }
   const wrongLast = (n: number) => ({ error: { code: 400, err_code: 10071, description: `wrong last sequence: ${n}` } });
@@ -114,11 +114,11 @@ describe("store: a stale leader answering beside the real one", () => {
     // heard from its followers for 5 s.
     subs.push(
       impostor.subscribe(`$JS.API.STREAM.MSG.GET.${stream}`, {
-        callback: (_err, msg) => msg.respond(encode({ message: { subject: `$KV.${bucket}.${key}`, seq: r1, data: Buffer.from(encode({ v: 1 })).toString("base64"), time: new Date().toISOString() } })),
+        callback: (_err, msg) => void msg.respond(encode({ message: { subject: `$KV.${bucket}.${key}`, seq: r1, data: Buffer.from(encode({ v: 1 })).toString("base64"), time: new Date().toISOString() } })),
       }),
       impostor.subscribe(`$JS.API.STREAM.INFO.${stream}`, {
         callback: (_err, msg) =>
-          msg.respond(encode({ config: { name: stream, num_replicas: 3 }, state: { first_seq: 1, last_seq: r1 }, cluster: { leader: "old", replicas: [{ name: "a", active: 5e9 }, { name: "b", active: 5e9 }] } })),
+          void msg.respond(encode({ config: { name: stream, num_replicas: 3 }, state: { first_seq: 1, last_seq: r1 }, cluster: { leader: "old", replicas: [{ name: "a", active: 5e9 }, { name: "b", active: 5e9 }] } })),
       }),
     );
     await impostor.flush();
