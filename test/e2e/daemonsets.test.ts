@@ -2,10 +2,10 @@
  * DaemonSets end to end with the real kubectl: one pod per node, placed by the default
  * scheduler through node affinity on the node's name; a node that joins later gets its
  * pod; `kubectl rollout status daemonset/x` completes; a new template replaces every pod;
- * a nodeSelector leaves only the matching node's pod. The server runs its own node and
- * one agent from the start, a second agent joins later; all on the process runtime.
- *
- * ControllerRevisions are not served, so `kubectl rollout history daemonset/x` is not tested.
+ * `kubectl rollout history|undo daemonset/x` read and apply the DaemonSet's
+ * ControllerRevisions; a nodeSelector leaves only the matching node's pod; deleting the
+ * DaemonSet takes its revisions with it. The server runs its own node and one agent from
+ * the start, a second agent joins later; all on the process runtime.
  */
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { ApiClient } from "@flotilla/bus";
@@ -53,6 +53,19 @@ const nodesOf = (pods: PodObject[]): string[] => pods.map((p) => p.spec?.nodeNam
 const versionOf = (p: PodObject): string | undefined => p.spec?.containers[0]?.env?.find((e) => e.name === "VERSION")?.value;
 const readyNodes = (): string => kubectl(server, ["get", "nodes", "-o", "jsonpath={.items[*].status.conditions[?(@.type=='Ready')].status}"]).stdout;
 const rolloutStatus = (name: string): string => kubectlOk(server, ["rollout", "status", `daemonset/${name}`, "--timeout=60s"]);
+/** The REVISION column of `kubectl rollout history daemonset/x`. */
+const historyRevisions = (name: string): string[] =>
+  kubectlOk(server, ["rollout", "history", `daemonset/${name}`])
+    .split("\n")
+    .map((l) => /^(\d+)\s/.exec(l)?.[1])
+    .filter((r): r is string => r !== undefined);
+const revisionNames = (app: string): string[] => kubectl(server, ["get", "controllerrevisions", "-l", `app=${app}`, "-o", "name"]).stdout.split("\n").filter(Boolean);
+/** The app's ControllerRevisions: revision number → name. */
+function revisionsByNumber(app: string): Map<string, string> {
+  const list = JSON.parse(kubectlOk(server, ["get", "controllerrevisions", "-l", `app=${app}`, "-o", "json"])) as { items: { revision: number; metadata: { name: string } }[] };
+  return new Map(list.items.map((r) => [String(r.revision), r.metadata.name]));
+}
+const hashOf = (p: PodObject): string => p.metadata?.labels?.["controller-revision-hash"] ?? "";
 
 beforeAll(async () => {
   server = await startFlotillaServer({ extraArgs: ["--runtime", "process", "--node-name", SERVER_NODE] });
@@ -86,6 +99,10 @@ describe("daemonsets", () => {
       expect(p.metadata?.labels?.["controller-revision-hash"]).toMatch(/^[a-z0-9]+$/);
     }
     expect(kubectlOk(server, ["get", "daemonset", "agent"])).toMatch(/agent\s+2\s+2\s+2\s+2\s+2\s/);
+    // One revision, named after the hash its pods carry.
+    const hash = hashOf(pods[0]!);
+    expect(kubectlOk(server, ["get", "controllerrevisions"])).toMatch(new RegExp(`agent-${hash}\\s+daemonset\\.apps/agent\\s+1\\s`));
+    expect(historyRevisions("agent")).toEqual(["1"]);
   }, 60_000);
 
   it("e2e: a node that joins later gets its own daemon pod", async () => {
@@ -125,11 +142,39 @@ describe("daemonsets", () => {
     expect(after.some((p) => before.has(p.metadata?.uid))).toBe(false);
   }, 60_000);
 
+  it("e2e: kubectl rollout history lists both templates and shows each; rollout undo brings the first back on every node", () => {
+    expect(historyRevisions("agent")).toEqual(["1", "2"]);
+    const first = revisionsByNumber("agent").get("1");
+    expect(kubectlOk(server, ["rollout", "history", "daemonset/agent", "--revision=1"])).toMatch(/VERSION:\s+v1/);
+    expect(kubectlOk(server, ["rollout", "history", "daemonset/agent", "--revision=2"])).toMatch(/VERSION:\s+v2/);
+
+    expect(kubectlOk(server, ["rollout", "undo", "daemonset/agent"])).toContain("daemonset.apps/agent rolled back");
+    expect(rolloutStatus("agent")).toContain("successfully rolled out");
+    const pods = livePods("agent");
+    expect(nodesOf(pods)).toEqual([SERVER_NODE, "ds-node-2", "ds-node-3"]);
+    expect(pods.map(versionOf)).toEqual(["v1", "v1", "v1"]);
+    // The first template's revision is reused, renumbered, not duplicated, and its hash is on every pod.
+    expect(historyRevisions("agent")).toEqual(["2", "3"]);
+    const revisions = revisionsByNumber("agent");
+    expect([...revisions.keys()].sort()).toEqual(["2", "3"]);
+    expect(revisions.get("3")).toBe(first);
+    expect(new Set(pods.map((p) => `agent-${hashOf(p)}`))).toEqual(new Set([first]));
+    // kubectl recognises the current template in the revision it stored.
+    expect(kubectlOk(server, ["rollout", "undo", "daemonset/agent", "--to-revision=3"])).toContain("skipped rollback (current template already matches revision 3)");
+    expect(kubectl(server, ["rollout", "undo", "daemonset/agent", "--to-revision=9"]).stderr).toContain("unable to find specified revision 9 in history");
+  }, 90_000);
+
   it("e2e: a nodeSelector matching one node's label leaves a single pod, on that node", async () => {
     kubectlOk(server, ["label", "node", "ds-node-2", "role=edge"]);
     kubectlOk(server, ["apply", "-f", "-"], daemonSet("agent", { version: "v2", nodeSelector: { role: "edge" } }));
     await until("one pod, on ds-node-2", () => nodesOf(livePods("agent")).join() === "ds-node-2");
     expect(rolloutStatus("agent")).toContain("successfully rolled out");
     expect(kubectlOk(server, ["get", "daemonset", "agent"])).toMatch(/agent\s+1\s+1\s+1\s+1\s+1\s+role=edge/);
+  }, 60_000);
+
+  it("e2e: deleting a DaemonSet deletes its ControllerRevisions", async () => {
+    expect(revisionNames("agent").length).toBeGreaterThan(0);
+    kubectlOk(server, ["delete", "daemonset", "agent"]);
+    await until("no revisions of agent", () => revisionNames("agent").length === 0);
   }, 60_000);
 });

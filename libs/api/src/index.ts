@@ -70,6 +70,7 @@ export type {
   OpenApiIndex,
   ConfigMapObject,
   ContainerObject,
+  ControllerRevisionObject,
   DaemonSetObject,
   DeploymentObject,
   EndpointsObject,

@@ -54,6 +54,7 @@ export const RESOURCES: readonly ResourceInfo[] = Object.freeze([
   r("apps", "v1", "Deployment", "deployments", true, { shortNames: ["deploy"], categories: ["all"], subresources: ["status", "scale"] }),
   r("apps", "v1", "ReplicaSet", "replicasets", true, { shortNames: ["rs"], categories: ["all"], subresources: ["status", "scale"] }),
   r("apps", "v1", "DaemonSet", "daemonsets", true, { shortNames: ["ds"], categories: ["all"], subresources: ["status"] }),
+  r("apps", "v1", "ControllerRevision", "controllerrevisions", true),
   r("batch", "v1", "Job", "jobs", true, { categories: ["all"], subresources: ["status"] }),
   r("coordination.k8s.io", "v1", "Lease", "leases", true),
   r("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", true),

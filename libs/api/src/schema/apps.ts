@@ -1,5 +1,6 @@
-/** apps/v1 Deployment, ReplicaSet and DaemonSet. */
-import { IntOrString, Pkg, Time, bool, describe, int32, int64, list, ref, reqStr, str, struct } from "./build.ts";
+/** apps/v1 Deployment, ReplicaSet, DaemonSet and ControllerRevision. */
+import { Type } from "@sinclair/typebox";
+import { IntOrString, Pkg, Time, bool, describe, int32, int64, list, ref, register, reqInt64, reqStr, str, struct } from "./build.ts";
 import { PodTemplateSpec } from "./core-pod.ts";
 import { LabelSelector, resource } from "./objectmeta.ts";
 
@@ -124,4 +125,16 @@ const DaemonSetStatus = struct(`${A}.DaemonSetStatus`, "Observed state of a daem
 export const DaemonSet = resource(`${A}.DaemonSet`, { group: "apps", version: "v1", kind: "DaemonSet" }, "Runs one copy of a pod on every eligible node, e.g. a log shipper or a network agent.", {
   spec: ref(DaemonSetSpec, "Desired state of the daemon set."),
   status: ref(DaemonSetStatus, "Observed state of the daemon set."),
+});
+
+/**
+ * runtime.RawExtension: an embedded JSON object of any shape. No declared fields and no
+ * `additionalProperties: false`, so the decoder keeps whatever it holds as it is (a
+ * strict decode must not call the fields of a saved patch unknown).
+ */
+const RawExtension = register(Type.Object({}, { $id: "io.k8s.apimachinery.pkg.runtime.RawExtension", description: "An embedded object of any kind, stored as the JSON it was written as." }));
+
+export const ControllerRevision = resource(`${A}.ControllerRevision`, { group: "apps", version: "v1", kind: "ControllerRevision" }, "An immutable snapshot of the state a controller can roll back to. A DaemonSet keeps one per pod template it has run; `kubectl rollout history` lists them and `kubectl rollout undo` applies one.", {
+  data: ref(RawExtension, "The saved state. For a DaemonSet: a strategic merge patch that puts its pod template back, {\"spec\":{\"template\":{\"$patch\":\"replace\", ...}}}. Cannot be changed."),
+  revision: reqInt64("Sequence number of the state among its controller's revisions; the highest is the current one. Required, at least 0."),
 });

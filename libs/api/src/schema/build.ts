@@ -121,6 +121,11 @@ export function int64(description: string) {
   return Type.Optional(Type.Integer({ ...INT64, description }));
 }
 
+/** A required int64 field. */
+export function reqInt64(description: string): TInteger {
+  return Type.Integer({ ...INT64, description });
+}
+
 /** An optional boolean field. */
 export function bool(description: string) {
   return Type.Optional(Type.Boolean({ description }) as TBoolean);

@@ -4,7 +4,7 @@
  */
 import type { TSchema } from "@sinclair/typebox";
 import type { ResourceInfo } from "../registry.ts";
-import { DaemonSet, Deployment, ReplicaSet } from "./apps.ts";
+import { ControllerRevision, DaemonSet, Deployment, ReplicaSet } from "./apps.ts";
 import { Job } from "./batch.ts";
 import { EndpointSlice, Lease, RuntimeClass, Scale } from "./cluster.ts";
 import { Namespace, Node } from "./core-node.ts";
@@ -39,6 +39,7 @@ const KINDS: ReadonlyMap<string, TSchema> = new Map<string, TSchema>([
   ["apps/v1/Deployment", Deployment],
   ["apps/v1/ReplicaSet", ReplicaSet],
   ["apps/v1/DaemonSet", DaemonSet],
+  ["apps/v1/ControllerRevision", ControllerRevision],
   ["batch/v1/Job", Job],
   ["coordination.k8s.io/v1/Lease", Lease],
   ["discovery.k8s.io/v1/EndpointSlice", EndpointSlice],

@@ -23,12 +23,13 @@ export { Pod, PodSpec, PodStatus, PodTemplateSpec } from "./core-pod.ts";
 export { Namespace, Node, Taint } from "./core-node.ts";
 export { Endpoints, ObjectReference, Service, ServicePort } from "./core-service.ts";
 export { ConfigMap, Event, Secret, ServiceAccount } from "./core-other.ts";
-export { DaemonSet, Deployment, ReplicaSet } from "./apps.ts";
+export { ControllerRevision, DaemonSet, Deployment, ReplicaSet } from "./apps.ts";
 export { Job } from "./batch.ts";
 export { EndpointSlice, Lease, RuntimeClass, Scale } from "./cluster.ts";
 export type {
   ConfigMapObject,
   ContainerObject,
+  ControllerRevisionObject,
   DaemonSetObject,
   DeploymentObject,
   EndpointSliceObject,

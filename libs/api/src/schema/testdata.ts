@@ -140,6 +140,13 @@ const MANIFESTS: Record<string, () => Record<string, unknown>> = {
     metadata: { name: "agent", namespace: "kube-system" },
     spec: { selector: { matchLabels: { app: "web" } }, template: template(), updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1 } } },
   }),
+  ControllerRevision: () => ({
+    apiVersion: "apps/v1",
+    kind: "ControllerRevision",
+    metadata: { name: "agent-7d4b9c", namespace: "kube-system", labels: { app: "web", "controller-revision-hash": "7d4b9c" } },
+    data: { spec: { template: { ...template(), $patch: "replace" } } },
+    revision: 1,
+  }),
   Job: () => ({
     apiVersion: "batch/v1",
     kind: "Job",

@@ -3,7 +3,7 @@
  * drift. They describe decoded objects: no nulls, quantities as strings.
  */
 import type { Static } from "@sinclair/typebox";
-import type { DaemonSet, Deployment, ReplicaSet } from "./apps.ts";
+import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet } from "./apps.ts";
 import type { Job } from "./batch.ts";
 import type { EndpointSlice, Lease, RuntimeClass, Scale } from "./cluster.ts";
 import type { Container } from "./core-container.ts";
@@ -29,6 +29,7 @@ export type ConfigMapObject = Static<typeof ConfigMap>;
 export type DeploymentObject = Static<typeof Deployment>;
 export type ReplicaSetObject = Static<typeof ReplicaSet>;
 export type DaemonSetObject = Static<typeof DaemonSet>;
+export type ControllerRevisionObject = Static<typeof ControllerRevision>;
 export type JobObject = Static<typeof Job>;
 export type LeaseObject = Static<typeof Lease>;
 export type EndpointSliceObject = Static<typeof EndpointSlice>;

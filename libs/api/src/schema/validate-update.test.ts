@@ -37,6 +37,7 @@ describe("validateObject: allowed updates", () => {
     { name: "service ports", kind: "Service", change: (o) => (o.spec.ports[0].port = 8080) },
     { name: "mutable config map data", kind: "ConfigMap", change: (o) => (o.data.level = "info") },
     { name: "suspended job template", kind: "Job", change: (o) => (o.spec.template.spec.containers[0].image = "migrate:2.0"), prepare: (o) => (o.spec.suspend = true) },
+    { name: "controller revision renumbered", kind: "ControllerRevision", change: (o) => (o.revision = 3) },
     { name: "node podCIDR set for the first time", kind: "Node", change: (o) => (o.spec.podCIDRs = ["10.244.2.0/24"]), prepare: (o) => delete o.spec.podCIDRs },
   ];
 
@@ -63,6 +64,7 @@ describe("validateObject: forbidden updates", () => {
     { name: "object name", kind: "ConfigMap", change: (o) => (o.metadata.name = "other"), field: "metadata.name", reason: "FieldValueInvalid", message: "field is immutable" },
     { name: "node pod CIDR", kind: "Node", change: (o) => (o.spec.podCIDRs = ["10.244.9.0/24"]), field: "spec.podCIDRs", reason: "FieldValueForbidden", message: 'node updates may not change podCIDR except from "" to valid' },
     { name: "endpoint slice address type", kind: "EndpointSlice", change: (o) => ((o.addressType = "IPv6"), (o.endpoints[0].addresses = ["fd00::5"])), field: "addressType", reason: "FieldValueInvalid", message: "field is immutable" },
+    { name: "controller revision data", kind: "ControllerRevision", change: (o) => (o.data.spec.template.spec.containers[0].image = "nginx:1.28"), field: "data", reason: "FieldValueInvalid", message: "field is immutable" },
     { name: "runtime class handler", kind: "RuntimeClass", change: (o) => (o.handler = "kata"), field: "handler", reason: "FieldValueInvalid", message: "field is immutable" },
   ];
 

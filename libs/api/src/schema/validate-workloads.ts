@@ -1,4 +1,4 @@
-/** Validation of apps/v1 Deployment, ReplicaSet, DaemonSet and batch/v1 Job. */
+/** Validation of apps/v1 Deployment, ReplicaSet, DaemonSet, ControllerRevision and batch/v1 Job. */
 import type { StatusCause } from "../errors.ts";
 import { child, forbidden, invalid, isObj, nonNegative, notSupported, oneOf, required } from "./field-errors.ts";
 import type { Obj } from "./field-errors.ts";
@@ -158,3 +158,16 @@ export function validateScaleSpec(errs: StatusCause[], spec: Obj): void {
   nonNegative(errs, "spec.replicas", spec.replicas);
 }
 
+
+/**
+ * A ControllerRevision (Kubernetes' ValidateControllerRevision and its update rule): the
+ * saved state and its sequence number are required, the number is not negative, and the
+ * state never changes once written (controllers renumber a revision, never rewrite it).
+ * Its name is checked as a DNS subdomain with the rest of the metadata.
+ */
+export function validateControllerRevision(errs: StatusCause[], obj: Obj, old?: Obj): void {
+  if (obj.data === undefined) errs.push(required("data", "data is mandatory"));
+  if (obj.revision === undefined) errs.push(required("revision"));
+  else nonNegative(errs, "revision", obj.revision);
+  if (old) immutable(errs, "data", obj.data, old.data);
+}

@@ -12,7 +12,7 @@ import { labelName, serviceName, subdomainName, validateObjectMeta, validateObje
 import type { NameCheck } from "./validate-meta.ts";
 import { validatePodSpec } from "./validate-pod.ts";
 import { validatePodSpecUpdate } from "./validate-update.ts";
-import { validateDaemonSetSpec, validateDeploymentSpec, validateJobSpec, validateReplicaSetSpec, validateScaleSpec, validateWorkloadUpdate } from "./validate-workloads.ts";
+import { validateControllerRevision, validateDaemonSetSpec, validateDeploymentSpec, validateJobSpec, validateReplicaSetSpec, validateScaleSpec, validateWorkloadUpdate } from "./validate-workloads.ts";
 
 type KindValidator = (errs: StatusCause[], obj: Obj, old?: Obj) => void;
 
@@ -43,6 +43,7 @@ const VALIDATORS: Readonly<Record<string, KindValidator>> = {
   "apps/Deployment": workload(validateDeploymentSpec, "Deployment"),
   "apps/ReplicaSet": workload(validateReplicaSetSpec, "ReplicaSet"),
   "apps/DaemonSet": workload(validateDaemonSetSpec, "DaemonSet"),
+  "apps/ControllerRevision": validateControllerRevision,
   "batch/Job": workload(validateJobSpec, "Job"),
   "coordination.k8s.io/Lease": validateLease,
   "discovery.k8s.io/EndpointSlice": validateEndpointSlice,

@@ -20,6 +20,7 @@ describe("column sets match kubectl's (* = wide)", () => {
     ["deployments", ["Name", "Ready", "Up-to-date", "Available", "Age", "Containers*", "Images*", "Selector*"]],
     ["replicasets", ["Name", "Desired", "Current", "Ready", "Age", "Containers*", "Images*", "Selector*"]],
     ["daemonsets", ["Name", "Desired", "Current", "Ready", "Up-to-date", "Available", "Node Selector", "Age", "Containers*", "Images*", "Selector*"]],
+    ["controllerrevisions", ["Name", "Controller", "Revision", "Age"]],
     ["jobs", ["Name", "Status", "Completions", "Duration", "Age", "Containers*", "Images*", "Selector*"]],
     ["leases", ["Name", "Holder", "Age"]],
     ["endpointslices", ["Name", "AddressType", "Ports", "Endpoints", "Age"]],
@@ -71,6 +72,12 @@ describe("rows", () => {
   it("replicasets and daemonsets", () => {
     expect(row("replicasets", S.REPLICASET)).toEqual(["web-7d4b9c", 3, 3, 2, "2d", "nginx", "nginx:1.27", "app=web,pod-template-hash=7d4b9c"]);
     expect(row("daemonsets", S.DAEMONSET)).toEqual(["node-exporter", 3, 3, 2, 3, 2, "kubernetes.io/os=linux", "6d", "exporter", "prom/node-exporter:v1.8", "app=node-exporter"]);
+  });
+
+  it("controllerrevisions: the controller as kind.group/name, the revision number", () => {
+    const cr: KubeObject = { metadata: { name: "agent-5c9d", ownerReferences: [{ apiVersion: "apps/v1", kind: "DaemonSet", name: "agent", uid: "u", controller: true }] }, revision: 3 };
+    expect(row("controllerrevisions", cr).slice(0, 3)).toEqual(["agent-5c9d", "daemonset.apps/agent", 3]);
+    expect(row("controllerrevisions", { metadata: { name: "orphan" }, revision: 1 }).slice(1, 3)).toEqual(["<none>", 1]);
   });
 
   it("jobs: Complete with its duration, Running with parallelism, Failed", () => {

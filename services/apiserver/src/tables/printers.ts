@@ -12,7 +12,7 @@ import { since } from "./duration.ts";
 import { AGE_COL, nameCol } from "./format.ts";
 import { podRow, podRowConditions, POD_COLUMNS } from "./pods.ts";
 import type { ColumnDefinition, IncludeObject, PartialObjectMetadata, Table, TableRow, TableRowCondition } from "./types.ts";
-import { daemonSetRow, DAEMONSET_COLUMNS, deploymentRow, DEPLOYMENT_COLUMNS, jobRow, JOB_COLUMNS, replicaSetRow, REPLICASET_COLUMNS } from "./workloads.ts";
+import { controllerRevisionRow, CONTROLLERREVISION_COLUMNS, daemonSetRow, DAEMONSET_COLUMNS, deploymentRow, DEPLOYMENT_COLUMNS, jobRow, JOB_COLUMNS, replicaSetRow, REPLICASET_COLUMNS } from "./workloads.ts";
 
 interface Printer {
   readonly columns: readonly ColumnDefinition[];
@@ -39,6 +39,7 @@ const PRINTERS: ReadonlyMap<string, Printer> = new Map<string, Printer>([
   ["deployments", { columns: DEPLOYMENT_COLUMNS, row: deploymentRow }],
   ["replicasets", { columns: REPLICASET_COLUMNS, row: replicaSetRow }],
   ["daemonsets", { columns: DAEMONSET_COLUMNS, row: daemonSetRow }],
+  ["controllerrevisions", { columns: CONTROLLERREVISION_COLUMNS, row: controllerRevisionRow }],
   ["jobs", { columns: JOB_COLUMNS, row: jobRow }],
   ["leases", { columns: LEASE_COLUMNS, row: leaseRow }],
   ["endpointslices", { columns: ENDPOINTSLICE_COLUMNS, row: endpointSliceRow }],

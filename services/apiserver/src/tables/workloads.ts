@@ -1,4 +1,4 @@
-/** Rows for the apps/v1 and batch/v1 workload controllers. */
+/** Rows for the apps/v1 and batch/v1 workload controllers and their ControllerRevisions. */
 import type { KubeObject } from "@flotilla/api";
 import { humanDuration, since } from "./duration.ts";
 import { AGE_COL, CONTAINERS_COL, IMAGES_COL, SELECTOR_COL, col, containerCells, formatLabelSelector, formatLabels, nameCol, selectorString } from "./format.ts";
@@ -155,4 +155,28 @@ export function jobRow(obj: KubeObject, now: Date): unknown[] {
     since(job.metadata.creationTimestamp, now),
     ...wideCells(job, formatLabelSelector(job.spec?.selector)),
   ];
+}
+
+/** Columns of `kubectl get controllerrevision`. */
+export const CONTROLLERREVISION_COLUMNS: readonly ColumnDefinition[] = [
+  nameCol(),
+  col("Controller", "string", "The controlling object, as kind.group/name."),
+  col("Revision", "integer", "Sequence number of the revision among its controller's."),
+  AGE_COL,
+];
+
+/**
+ * Cells of one row. The controller is named as Kubernetes prints it, lower-case
+ * `kind.group/name` (`daemonset.apps/agent`), or `<none>` for an orphan.
+ */
+export function controllerRevisionRow(obj: KubeObject, now: Date): unknown[] {
+  const ref = obj.metadata.ownerReferences?.find((r) => r.controller === true);
+  let controller = "<none>";
+  if (ref) {
+    const slash = ref.apiVersion.indexOf("/");
+    const group = slash >= 0 ? ref.apiVersion.slice(0, slash) : "";
+    controller = `${(group ? `${ref.kind}.${group}` : ref.kind).toLowerCase()}/${ref.name}`;
+  }
+  const revision = typeof obj.revision === "number" ? obj.revision : 0;
+  return [obj.metadata.name ?? "", controller, revision, since(obj.metadata.creationTimestamp, now)];
 }

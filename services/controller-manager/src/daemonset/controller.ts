@@ -7,22 +7,25 @@
  * Expectations: after creating or deleting pods it waits until the pod informer has shown
  * them before deciding again, or a slow watch would make it create a second pod per node.
  *
- * ControllerRevisions are not served by this API server, so there is no
- * `kubectl rollout history`/`undo` for DaemonSets; pods carry the template's hash in
- * `controller-revision-hash` instead, which is all `rollout status` needs.
+ * History: each pass first finds or makes the ControllerRevision of the current template
+ * (history.ts, history-writer.ts); its hash, on the pods' `controller-revision-hash`
+ * label, is what tells new pods from old. `kubectl rollout history|undo daemonset/x` read
+ * and apply those revisions.
  */
-import { NotFoundError, type DaemonSetObject, type KubeObject, type NodeObject, type PodObject } from "@flotilla/api";
+import { NotFoundError, type ControllerRevisionObject, type DaemonSetObject, type KubeObject, type NodeObject, type PodObject } from "@flotilla/api";
 import type { ApiClient, EventRecorder, InvolvedObject } from "@flotilla/bus";
 import { Expectations, runController, WorkQueue, type ReconcileResult } from "@flotilla/controller";
 import { keyOf, type Informer } from "@flotilla/informer";
 import type { Logger } from "@flotilla/log";
 import type { SharedInformers } from "../informers.ts";
-import { OwnerIndex } from "../owner-index.ts";
+import { controllerRef, OwnerIndex } from "../owner-index.ts";
 import { deleteOwnedPods, involvedOwner, ownedPodHandlers } from "../owned-pods.ts";
 import { claimPods, slowStartBatches } from "../replicaset/logic.ts";
 import { adoptPatch, releasePatch } from "../replicaset/refs.ts";
 import { FailedPodBackoff, type FailedPodBackoffOptions } from "./backoff.ts";
-import { daemonSetHash, newDaemonPod } from "./daemon-pod.ts";
+import { newDaemonPod } from "./daemon-pod.ts";
+import { claimRevisions } from "./history.ts";
+import { RevisionHistory } from "./history-writer.ts";
 import { groupByNode, planDaemonSet, type DaemonSetPlan } from "./plan.ts";
 import { statusChanged } from "./status.ts";
 
@@ -47,7 +50,10 @@ export class DaemonSetController {
   private readonly sets: Informer<DaemonSetObject>;
   private readonly pods: Informer<PodObject>;
   private readonly nodes: Informer<NodeObject>;
+  private readonly revisions: Informer<ControllerRevisionObject>;
   private readonly podsByOwner = new OwnerIndex<PodObject>();
+  private readonly revisionsByOwner = new OwnerIndex<ControllerRevisionObject>();
+  private readonly history: RevisionHistory;
   private readonly workers: number;
 
   constructor(deps: { client: ApiClient; log: Logger; events: EventRecorder; informers: SharedInformers }, opts: DaemonSetControllerOptions = {}) {
@@ -59,6 +65,8 @@ export class DaemonSetController {
     this.sets = deps.informers.informer<DaemonSetObject>("daemonsets");
     this.pods = deps.informers.informer<PodObject>("pods");
     this.nodes = deps.informers.informer<NodeObject>("nodes");
+    this.revisions = deps.informers.informer<ControllerRevisionObject>("controllerrevisions");
+    this.history = new RevisionHistory({ client: this.client, log: this.log, fieldManager: MANAGER });
     this.sets.on({
       add: (ds) => this.queue.add(keyOf(ds)),
       update: (_old, ds) => this.queue.add(keyOf(ds)),
@@ -75,10 +83,26 @@ export class DaemonSetController {
       },
       delete: () => this.enqueueAll(),
     });
+    // A revision's owner looks again when one appears, changes or goes (deleted by hand, say).
+    this.revisions.on({
+      add: (r) => {
+        this.revisionsByOwner.set(r);
+        this.enqueueRevisionOwner(r);
+      },
+      update: (old, r) => {
+        this.revisionsByOwner.set(r, old);
+        if (controllerRef(old)?.uid !== controllerRef(r)?.uid) this.enqueueRevisionOwner(old);
+        this.enqueueRevisionOwner(r);
+      },
+      delete: (r) => {
+        this.revisionsByOwner.remove(r);
+        this.enqueueRevisionOwner(r);
+      },
+    });
   }
 
   run(signal: AbortSignal): Promise<void> {
-    return runController({ name: "daemonset", synced: [this.sets.synced, this.pods.synced, this.nodes.synced], queue: this.queue, workers: this.workers, reconcile: (key) => this.reconcile(key), log: this.log }, signal);
+    return runController({ name: "daemonset", synced: [this.sets.synced, this.pods.synced, this.nodes.synced, this.revisions.synced], queue: this.queue, workers: this.workers, reconcile: (key) => this.reconcile(key), log: this.log }, signal);
   }
 
   /** A node came, went or changed what decides eligibility: every DaemonSet may gain or lose a pod (the queue is bounded). */
@@ -92,6 +116,24 @@ export class DaemonSetController {
     for (const ds of this.sets.list()) {
       if (ds.metadata?.namespace === ns && claimPods(ds, [p]).adopt.length > 0) this.queue.add(keyOf(ds));
     }
+  }
+
+  /** The DaemonSet controlling the revision, or for an orphan those of its namespace that would adopt it. */
+  private enqueueRevisionOwner(r: ControllerRevisionObject): void {
+    const ref = controllerRef(r);
+    const ns = r.metadata?.namespace ?? "";
+    if (ref !== undefined) {
+      if (ref.kind === "DaemonSet") this.queue.add(`${ns}/${ref.name}`);
+      return;
+    }
+    for (const ds of this.sets.list()) {
+      if (ds.metadata?.namespace === ns && claimRevisions(ds, [r]).adopt.length > 0) this.queue.add(keyOf(ds));
+    }
+  }
+
+  /** The revisions the DaemonSet controls and the orphans of its namespace, for history.ts claimRevisions. */
+  private revisionCandidates(ds: DaemonSetObject): ControllerRevisionObject[] {
+    return [...this.revisionsByOwner.ownedBy(ds.metadata?.uid ?? ""), ...this.revisionsByOwner.orphansIn(ds.metadata?.namespace ?? "")];
   }
 
   /**
@@ -122,36 +164,41 @@ export class DaemonSetController {
       return;
     }
     const pods = await this.claim(ds);
+    const { hash, old } = await this.history.sync(ds, this.revisionCandidates(ds), pods);
     const now = Date.now();
     const uid = ds.metadata?.uid ?? "";
+    const acting = this.expectations.satisfied(key);
     const plan = planDaemonSet(ds, this.nodes.list(), groupByNode(pods), now, {
       backoffUntilMs: (node) => this.backoff.untilMs(FailedPodBackoff.key(uid, node), now),
-      expectationsSatisfied: this.expectations.satisfied(key),
+      expectationsSatisfied: acting,
+      hash,
     });
     for (const f of plan.failed) {
       this.backoff.next(FailedPodBackoff.key(uid, f.node), now);
       this.events.record(involved(ds), "Warning", "FailedDaemonPod", `Found failed daemon pod ${f.pod.metadata?.namespace ?? ""}/${f.pod.metadata?.name ?? ""} on node ${f.node}, will try to kill it`);
     }
     for (const s of plan.succeeded) this.events.record(involved(ds), "Normal", "SucceededDaemonPod", `Found succeeded daemon pod ${s.pod.metadata?.namespace ?? ""}/${s.pod.metadata?.name ?? ""} on node ${s.node}, will try to delete it`);
-    const failure = await this.apply(key, ds, plan);
+    const failure = await this.apply(key, ds, plan, hash);
     if (statusChanged(ds.status, plan.status)) await this.writeStatus(ds, plan.status);
     if (failure) throw failure; // retried with backoff
+    // As in Kubernetes, only on a pass whose earlier pod writes have all been observed:
+    // then the pods read are what runs, and a revision some pod still uses is kept.
+    if (acting) await this.history.prune(ds, old, pods);
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
   }
 
   /** Creations, then deletions, as one expectation; the first error is returned after both were tried. */
-  private async apply(key: string, ds: DaemonSetObject, plan: DaemonSetPlan): Promise<Error | undefined> {
+  private async apply(key: string, ds: DaemonSetObject, plan: DaemonSetPlan, hash: string): Promise<Error | undefined> {
     if (plan.create.length === 0 && plan.delete.length === 0) return undefined;
     this.expectations.expect(key, plan.create.length, plan.delete.length);
-    const createFailure = await this.createPods(key, ds, plan.create);
+    const createFailure = await this.createPods(key, ds, plan.create, hash);
     const deleteFailure = await this.deletePods(key, ds, plan.delete);
     return createFailure ?? deleteFailure;
   }
 
   /** Slow start: batches of 1, 2, 4, …; the first batch with a failure ends the round. */
-  private async createPods(key: string, ds: DaemonSetObject, nodes: readonly string[]): Promise<Error | undefined> {
+  private async createPods(key: string, ds: DaemonSetObject, nodes: readonly string[], hash: string): Promise<Error | undefined> {
     const ns = ds.metadata?.namespace ?? "";
-    const hash = daemonSetHash(ds);
     let done = 0;
     for (const size of slowStartBatches(nodes.length)) {
       const batch = nodes.slice(done, done + size);

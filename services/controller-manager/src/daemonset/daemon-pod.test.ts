@@ -107,4 +107,10 @@ describe("newDaemonPod", () => {
     expect(daemonSetHash(daemonSet({ image: "agent:v1" }))).toBe(daemonSetHash(daemonSet({ image: "agent:v1", spec: { tolerations: [] } })));
     expect(daemonSetHash(daemonSet({ image: "agent:v1" }))).not.toBe(daemonSetHash(daemonSet({ image: "agent:v2" })));
   });
+
+  it("daemonset pod: a raised collisionCount gives the same template another hash (a free revision name)", () => {
+    const plain = daemonSetHash(daemonSet());
+    expect(daemonSetHash(daemonSet({ status: { collisionCount: 1 } }))).not.toBe(plain);
+    expect(daemonSetHash(daemonSet({ status: { collisionCount: 1 } }))).toBe(daemonSetHash(daemonSet({ status: { collisionCount: 1, numberReady: 3 } })));
+  });
 });

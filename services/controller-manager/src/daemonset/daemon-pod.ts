@@ -15,9 +15,9 @@ import { NODE_NAME_FIELD, type NodeSelectorTerm, type Toleration } from "./nodes
 type Affinity = NonNullable<PodSpecObject["affinity"]>;
 
 /**
- * The label naming the template revision a daemon pod was made from. Kubernetes puts the
- * ControllerRevision's hash here; this API server serves no ControllerRevisions, so the
- * value is the template's own hash ({@link daemonSetHash}).
+ * The label naming the template revision a daemon pod was made from: the hash of the
+ * DaemonSet's ControllerRevision for that template (history.ts), which carries the same
+ * label and is named `<ds name>-<hash>`.
  */
 export const DAEMONSET_HASH_LABEL = "controller-revision-hash";
 
@@ -108,12 +108,15 @@ export function targetNodeName(pod: PodObject): string | undefined {
 }
 
 /**
- * The hash of the DaemonSet's current template, the {@link DAEMONSET_HASH_LABEL} value of
- * its up-to-date pods. Templates that differ only in ways that mean nothing (key order,
- * empty values) hash alike, so a no-op apply does not roll every daemon.
+ * The hash of the DaemonSet's current template and its status.collisionCount: the
+ * {@link DAEMONSET_HASH_LABEL} value of a new revision of that template, and so of its
+ * up-to-date pods. (The controller labels pods with the hash of the revision it found,
+ * which differs only when that revision was made under another collisionCount.)
+ * Templates that differ only in ways that mean nothing (key order, empty values) hash
+ * alike, so a no-op apply does not roll every daemon.
  */
 export function daemonSetHash(ds: DaemonSetObject): string {
-  return templateHash(ds.spec?.template);
+  return templateHash(ds.spec?.template, ds.status?.collisionCount);
 }
 
 /** Whether the pod was made from the template with this hash. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { DaemonSetObject, NodeObject, PodObject } from "@flotilla/api";
 import { BURST_REPLICAS } from "../replicaset/logic.ts";
+import { daemonSetHash } from "./daemon-pod.ts";
 import { daemonPod, daemonSet, node, T0 } from "./fixtures.ts";
 import { allowsSurge, groupByNode, planDaemonSet, updateBudget, type PlanOptions } from "./plan.ts";
 
@@ -118,6 +119,8 @@ describe("planDaemonSet: RollingUpdate without surge", () => {
       requeueAfterMs: 20_001,
     },
     { name: "OnDelete leaves old pods alone", ds: daemonSet({ image: "agent:v2", strategy: { type: "OnDelete" } }), pods: [old("pi-1"), old("pi-2"), old("pi-3")] },
+    { name: "pods labelled with the current revision's hash are up to date, whatever the template hashes to now", ds: V2, pods: [old("pi-1"), old("pi-2"), old("pi-3")], opts: { hash: daemonSetHash(daemonSet()) } },
+    { name: "pods of another hash than the current revision's are rolled", ds: V2, pods: [cur("pi-1"), cur("pi-2"), cur("pi-3")], opts: { hash: "from-another-collision-count" }, delete: ["new-pi-1"] },
     { name: "OnDelete: a node whose pod was deleted by hand gets a new one", ds: daemonSet({ image: "agent:v2", strategy: { type: "OnDelete" } }), pods: [old("pi-2"), old("pi-3")], create: ["pi-1"] },
   ];
   it.each(cases)("daemonset plan: $name", (c) => check(c));

@@ -49,6 +49,11 @@ export interface PlanOptions {
    * generation's effect yet. @default true
    */
   expectationsSatisfied?: boolean;
+  /**
+   * The hash of the current template's ControllerRevision: pods labelled with it are up
+   * to date, others are replaced by a rolling update. @default daemonSetHash(ds)
+   */
+  hash?: string;
 }
 
 /** The DaemonSet's pods by the node each is for (daemon-pod.ts targetNodeName); pods for no node are left out. */
@@ -239,7 +244,7 @@ function updateEntries(states: readonly NodeState[], podsByNode: ReadonlyMap<str
  * Creations and deletions are each capped at BURST_REPLICAS; the next pass continues.
  */
 export function planDaemonSet(ds: DaemonSetObject, nodes: readonly NodeObject[], podsByNode: ReadonlyMap<string, readonly PodObject[]>, nowMs: number, opts: PlanOptions = {}): DaemonSetPlan {
-  const hash = daemonSetHash(ds);
+  const hash = opts.hash ?? daemonSetHash(ds);
   const spec = daemonPodSpec(ds);
   const states: NodeState[] = nodes.map((node) => ({ node, verdict: nodeShouldRunDaemonPod(node, spec), pods: podsByNode.get(node.metadata?.name ?? "") ?? [] }));
   const acting = opts.expectationsSatisfied ?? true;

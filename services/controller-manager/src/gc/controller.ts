@@ -16,7 +16,7 @@ import type { SharedInformers } from "../informers.ts";
 import { blockingDependents, FINALIZER_FOREGROUND, FINALIZER_ORPHAN, finalizerRemovalPatch, hasFinalizer, isBeingDeleted, judgeDependent, ownerRemovalPatch, type OwnerState } from "./logic.ts";
 
 /** Resources the collector follows: everything that can be an owner or a dependent, except Events (high churn, never owners). */
-export const GC_RESOURCES = ["pods", "replicasets", "deployments", "daemonsets", "jobs", "services", "endpoints", "endpointslices", "configmaps", "secrets", "serviceaccounts", "leases", "nodes", "namespaces"] as const;
+export const GC_RESOURCES = ["pods", "replicasets", "deployments", "daemonsets", "controllerrevisions", "jobs", "services", "endpoints", "endpointslices", "configmaps", "secrets", "serviceaccounts", "leases", "nodes", "namespaces"] as const;
 
 const MERGE = "application/merge-patch+json";
 
