@@ -75,3 +75,15 @@ describe("validateObject: forbidden updates", () => {
     expect(hit!.message).toContain(message);
   });
 });
+
+describe("validateObject: status writes", () => {
+  it("a write that keeps the stored spec object itself does not validate that spec again; a copy of it is validated", () => {
+    // A spec stored before a validation rule existed (or by a bug) must not make every status write fail, nor cost a full spec check.
+    const old = stored("Pod", (o) => (o.spec.containers[0].image = ""));
+    const info = infoOf("v1", "Pod");
+    const statusWrite = { ...old, status: { phase: "Running" } } as KubeObject;
+    expect(validateObject(info, statusWrite, old)).toEqual([]);
+    const copied = { ...statusWrite, spec: structuredClone(old["spec"]) } as KubeObject;
+    expect(validateObject(info, copied, old).map((c) => c.field)).toContain("spec.containers[0].image");
+  });
+});

@@ -27,6 +27,9 @@ function workload(validateSpec: (errs: StatusCause[], spec: Obj, path: string) =
   };
 }
 
+/** Kinds whose validator reads `spec` only. */
+const SPEC_ONLY: ReadonlySet<string> = new Set(["/Pod", "apps/Deployment", "apps/ReplicaSet", "apps/DaemonSet", "batch/Job"]);
+
 const VALIDATORS: Readonly<Record<string, KindValidator>> = {
   "/Pod": (errs, obj, old) => {
     validatePodSpec(errs, obj.spec, "spec");
@@ -75,6 +78,10 @@ export function validateObject(info: ResourceInfo, obj: KubeObject, old?: KubeOb
     validateObjectMeta(errs, meta, info.namespaced, nameCheckFor(info));
     if (prev && isObj(prev.metadata)) validateObjectMetaUpdate(errs, meta, prev.metadata);
   }
-  VALIDATORS[`${info.group}/${info.kind}`]?.(errs, o, prev);
+  const kind = `${info.group}/${info.kind}`;
+  // A status write keeps the stored spec object itself (prepareForUpdate shares it): it
+  // was validated when written, and these kinds' validators look at nothing else.
+  const specUnchanged = prev !== undefined && o.spec !== undefined && o.spec === prev.spec && SPEC_ONLY.has(kind);
+  if (!specUnchanged) VALIDATORS[kind]?.(errs, o, prev);
   return errs;
 }

@@ -46,21 +46,20 @@ export async function bindPod(svc: ApiService, info: ResourceInfo, namespace: st
       if (spec.nodeName) throw new ConflictError(ref, `pod ${name} is already assigned to node "${spec.nodeName}"`);
       return scheduled(current, node, annotations, nowTimestamp());
     },
-    { dryRun: opts.dryRun === true },
+    { dryRun: opts.dryRun === true, readOnly: true },
   );
   return { apiVersion: "v1", kind: "Status", metadata: {}, status: "Success", message: "", reason: "", code: 201 };
 }
 
-/** The pod bound to `node`: nodeName set, binding annotations added, PodScheduled=True. */
+/**
+ * The pod bound to `node`: nodeName set, binding annotations added, PodScheduled=True.
+ * Built beside `pod` (the cached object, shared: never written to), copying only the
+ * parts that change — one pod copy less per scheduled pod.
+ */
 function scheduled(pod: KubeObject, node: string, annotations: Record<string, string>, now: string): KubeObject {
-  const spec = (pod["spec"] ?? {}) as Record<string, unknown>;
-  spec["nodeName"] = node;
-  pod["spec"] = spec;
-  if (Object.keys(annotations).length > 0) pod.metadata.annotations = { ...pod.metadata.annotations, ...annotations };
   const status = (pod["status"] ?? {}) as { conditions?: Record<string, unknown>[] };
   const conditions = (status.conditions ?? []).filter((c) => c["type"] !== "PodScheduled");
   conditions.push({ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: now });
-  status.conditions = conditions;
-  pod["status"] = status;
-  return pod;
+  const metadata = Object.keys(annotations).length > 0 ? { ...pod.metadata, annotations: { ...pod.metadata.annotations, ...annotations } } : pod.metadata;
+  return { ...pod, metadata, spec: { ...(pod["spec"] as object), nodeName: node }, status: { ...status, conditions } };
 }
