@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import { KvStore, objectKey, prefixFor } from "@flotilla/store";
 import { casPublish, freshestLastMessage } from "../../libs/store/src/answers.ts";
+import { ReplyMux } from "../../libs/store/src/reply-mux.ts";
 import { startNatsServer, type NatsServerHandle } from "../support/nats.ts";
 import { connectTo, freshBucket } from "../support/store-helpers.ts";
 
@@ -19,6 +20,7 @@ describe("store: a stale leader answering beside the real one", () => {
   let server: NatsServerHandle;
   let nc: NatsConnection;
   let impostor: NatsConnection;
+  let mux: ReplyMux;
   const stores: KvStore[] = [];
   const subs: Subscription[] = [];
 
@@ -26,9 +28,11 @@ describe("store: a stale leader answering beside the real one", () => {
     server = await startNatsServer({ jetstream: true });
     nc = await connectTo(server.url);
     impostor = await connectTo(server.url);
+    mux = new ReplyMux(nc);
   });
   afterAll(async () => {
     for (const s of subs) s.unsubscribe();
+    mux?.close();
     for (const s of stores) await s.close();
     await impostor?.close();
     await nc?.close();
@@ -46,16 +50,16 @@ describe("store: a stale leader answering beside the real one", () => {
   it("casPublish: the real leader's ack wins over an earlier refusal from a copy older than the expected revision", async () => {
     twoLeaders("fake.cas.ack", wrongLast(7), { stream: "KV_fake", seq: 12 });
     await impostor.flush();
-    await expect(casPublish(nc, "fake.cas.ack", new Uint8Array(1), 11, opts(false))).resolves.toBe(12);
+    await expect(casPublish(nc, mux, "fake.cas.ack", new Uint8Array(1), 11, opts(false))).resolves.toBe(12);
   });
 
   it("casPublish: a refusal reporting a newer revision is a lost race at once; a lone lower one is believed only when the guard says so", async () => {
     twoLeaders("fake.cas.newer", wrongLast(15), undefined);
     twoLeaders("fake.cas.lower", wrongLast(0), undefined);
     await impostor.flush();
-    await expect(casPublish(nc, "fake.cas.newer", new Uint8Array(1), 11, opts(false))).rejects.toMatchObject({ name: "JetStreamApiError", code: 10071 });
-    await expect(casPublish(nc, "fake.cas.lower", new Uint8Array(1), 11, opts(true))).rejects.toMatchObject({ name: "JetStreamApiError", code: 10071 });
-    await expect(casPublish(nc, "fake.cas.lower", new Uint8Array(1), 11, opts(false))).rejects.toMatchObject({ name: "TimeoutError" });
+    await expect(casPublish(nc, mux, "fake.cas.newer", new Uint8Array(1), 11, opts(false))).rejects.toMatchObject({ name: "JetStreamApiError", code: 10071 });
+    await expect(casPublish(nc, mux, "fake.cas.lower", new Uint8Array(1), 11, opts(true))).rejects.toMatchObject({ name: "JetStreamApiError", code: 10071 });
+    await expect(casPublish(nc, mux, "fake.cas.lower", new Uint8Array(1), 11, opts(false))).rejects.toMatchObject({ name: "TimeoutError" });
   });
 
   it("freshestLastMessage: the answer with the highest sequence wins, whoever answered first", async () => {

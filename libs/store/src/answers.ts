@@ -18,6 +18,7 @@
 import { headers as natsHeaders } from "@nats-io/transport-node";
 import type { Msg, MsgHdrs, NatsConnection } from "@nats-io/transport-node";
 import { wrongLastSequence } from "./nats-errors.ts";
+import { isNoResponders, type ReplyMux } from "./reply-mux.ts";
 
 /** A JetStream API error answer, shaped like nats.js's JetStreamApiError for nats-errors.ts. */
 export class JsApiAnswerError extends Error {
@@ -64,43 +65,67 @@ export interface CasPublishOptions {
   headers?: MsgHdrs;
 }
 
-const TIMED_OUT = Symbol("timed out");
-
 /**
  * Publish `data` to `subject` only if the subject's last sequence is `expected` (0: no
  * message yet). Returns the new sequence.
  * @throws JsApiAnswerError for a refusal the real leader gave; a TimeoutError-named error
- *   when no trustworthy answer came in time (the write may have been stored).
+ *   when no trustworthy answer came in time (the write may have been stored); a
+ *   NoRespondersError-named one when no server holds the stream's subjects.
  */
-export async function casPublish(nc: NatsConnection, subject: string, data: Uint8Array, expected: number, o: CasPublishOptions): Promise<number> {
+export function casPublish(nc: NatsConnection, mux: ReplyMux, subject: string, data: Uint8Array, expected: number, o: CasPublishOptions): Promise<number> {
   const h = o.headers ?? natsHeaders();
   h.set("Nats-Expected-Last-Subject-Sequence", String(expected));
-  let lower: JsApiAnswerError | undefined;
-  const answers = (await nc.requestMany(subject, data, { strategy: "timer", maxWait: o.timeoutMs, headers: h }))[Symbol.asyncIterator]();
-  let deadline = performance.now() + o.timeoutMs;
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    for (;;) {
-      const next = await Promise.race([answers.next(), new Promise<typeof TIMED_OUT>((r) => (timer = setTimeout(() => r(TIMED_OUT), Math.max(0, deadline - performance.now()))))]);
+  return new Promise<number>((resolve, reject) => {
+    let lower: JsApiAnswerError | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (): void => {
       clearTimeout(timer);
-      if (next === TIMED_OUT || next.done) break;
-      const r = next.value.json<{ seq?: number; error?: { code?: number; err_code?: number; description?: string } }>();
-      if (!r.error && typeof r.seq === "number") return r.seq;
+      channel.done();
+    };
+    const giveUp = (): void => {
+      finish();
+      if (lower && o.believeLowerSequence()) reject(lower);
+      else reject(timeoutError(lower ? `only a possibly stale stream leader answered (${lower.message}); the write may have been stored` : `no answer within ${o.timeoutMs} ms`));
+    };
+    const channel = mux.open((m) => {
+      if (isNoResponders(m)) {
+        finish();
+        reject(Object.assign(new Error(`no responders for ${subject}`), { name: "NoRespondersError" }));
+        return;
+      }
+      let r: { seq?: number; error?: { code?: number; err_code?: number; description?: string } };
+      try {
+        r = m.json();
+      } catch {
+        r = { error: { description: "invalid publish acknowledgement" } };
+      }
+      if (!r.error && typeof r.seq === "number") {
+        finish();
+        resolve(r.seq);
+        return;
+      }
       const err = new JsApiAnswerError(r.error ?? { description: "invalid publish acknowledgement" });
       const reported = wrongLastSequence(err);
       if (typeof reported === "number" && reported < expected) {
-        lower ??= err;
-        deadline = Math.min(deadline, performance.now() + o.stallMs);
-        continue;
+        // Possibly a stale leader's: give the real one a moment more, once.
+        if (!lower) {
+          lower = err;
+          clearTimeout(timer);
+          timer = setTimeout(giveUp, o.stallMs);
+        }
+        return;
       }
-      throw err;
+      finish();
+      reject(err);
+    });
+    timer = setTimeout(giveUp, o.timeoutMs);
+    try {
+      nc.publish(subject, data, { reply: channel.reply, headers: h });
+    } catch (err) {
+      finish();
+      reject(err instanceof Error ? err : new Error(String(err)));
     }
-  } finally {
-    clearTimeout(timer);
-    void answers.return?.();
-  }
-  if (lower && o.believeLowerSequence()) throw lower;
-  throw timeoutError(lower ? `only a possibly stale stream leader answered (${lower.message}); the write may have been stored` : `no answer within ${o.timeoutMs} ms`);
+  });
 }
 
 /** Every answer to a JetStream API request within the window (each server that believes it leads sends one). */

@@ -16,6 +16,7 @@ import { Kvm } from "@nats-io/kv";
 import type { KvOptions } from "@nats-io/kv";
 import { casPublish } from "./answers.ts";
 import { LeaderGuard } from "./leader-guard.ts";
+import { ReplyMux } from "./reply-mux.ts";
 import type { ListResult, Store, StoreEntry, StoreWatch, StoreWriteOptions, WatchOptions } from "./types.ts";
 import { KeyExistsError, KeyNotFoundError, RevisionMismatchError, StoreUnavailableError } from "./errors.ts";
 import { bucketNames, decodeValue, encodeValue, isDeleteMarker, subjectFor } from "./messages.ts";
@@ -105,7 +106,7 @@ export class KvStore implements Store {
       const ttl = await ensureTtlSupport(jsm, names.stream, config);
       // The bucket may keep more revisions per key than the options say (it existed).
       for (const [prefix, ttlMs] of Object.entries(config.ttlMsByPrefix)) checkTtl(ttlMs, ttl, `KvStoreOptions.ttlMsByPrefix[${JSON.stringify(prefix)}]`);
-      const ctx: StoreContext = { nc, js, jsm, names, config };
+      const ctx: StoreContext = { nc, js, jsm, names, config, replies: new ReplyMux(nc) };
       if (config.shareWrittenValues) ctx.ownWrites = new OwnWrites(OWN_WRITES_CAPACITY);
       if (config.leaderCheckIntervalMs > 0) {
         ctx.guard = new LeaderGuard(nc, names.stream, config);
@@ -219,6 +220,7 @@ export class KvStore implements Store {
     for (const w of [...this.#watches]) w.stop();
     this.#ctx.ownWrites?.clear();
     this.#ctx.guard?.stop();
+    this.#ctx.replies.close();
     return Promise.resolve();
   }
 
@@ -260,7 +262,7 @@ export class KvStore implements Store {
   /** One compare-and-set publish (every server's answer is weighed: answers.ts). */
   #publish(subject: string, data: Uint8Array, previousRevision: number, h?: ReturnType<typeof headers>): Promise<number> {
     const guard = this.#ctx.guard;
-    return casPublish(this.#ctx.nc, subject, data, previousRevision, {
+    return casPublish(this.#ctx.nc, this.#ctx.replies, subject, data, previousRevision, {
       timeoutMs: this.config.requestTimeoutMs,
       stallMs: this.config.multiAnswerStallMs,
       believeLowerSequence: () => !guard || guard.health === "ok",

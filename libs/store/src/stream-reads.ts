@@ -10,6 +10,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { freshestLastMessage, freshestStreamState, type LastMessage } from "./answers.ts";
 import { StoreUnavailableError } from "./errors.ts";
 import type { LeaderGuard } from "./leader-guard.ts";
+import type { ReplyMux } from "./reply-mux.ts";
 import type { BucketNames } from "./messages.ts";
 import { mapUnavailable } from "./nats-errors.ts";
 import type { KvStoreConfig } from "./options.ts";
@@ -24,6 +25,8 @@ export interface StoreContext {
   config: KvStoreConfig;
   /** Set with `shareWrittenValues`: values written here, for this process's watches. */
   ownWrites?: OwnWrites;
+  /** Replies to this store's compare-and-set publishes. */
+  replies: ReplyMux;
   /** Whether the stream leader's answers can be trusted (absent: always). */
   guard?: LeaderGuard;
 }

@@ -50,6 +50,12 @@ export function natsConfig(o: EmbeddedNatsOptions & { storeDir: string }): strin
     // 8 MiB messages (NATS' default is 1 MiB): list pages and large objects such as
     // ConfigMaps near Kubernetes' 1 MiB object limit fit with room for the envelope.
     "max_payload: 8MB",
+    // Pings to clients and routes every 2 s, 3 missed = gone (NATS' default: 2 min × 2).
+    // A master killed or cut off leaves no TCP reset behind: until its route is declared
+    // dead, the others keep its queue subscriptions (its apiserver among the bus API's
+    // responders) and a request sent there waits for its timeout.
+    'ping_interval: "2s"',
+    "ping_max: 3",
     `jetstream { store_dir: ${JSON.stringify(o.storeDir)}, sync_interval: always }`,
     // Clustered JetStream cannot start alone (it needs routes and then a quorum of
     // masters for its meta group), so a single master stays standalone.

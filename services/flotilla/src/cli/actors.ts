@@ -34,7 +34,7 @@ export function schedulerCommand(): Command {
     const { startScheduler } = await import("@flotilla/scheduler");
     const log = createLogger("scheduler", { level: f.logLevel });
     const abort = new AbortController();
-    const run = runElected(nc, SCHEDULER_LEASE, candidateIdentity(), log, abort.signal, async () => {
+    const run = runElected(f.server.flatMap((u) => u.split(",")), SCHEDULER_LEASE, candidateIdentity(), log, abort.signal, async () => {
       const s = await startScheduler(nc, log);
       return { stop: async () => s.stop() };
     });
@@ -67,7 +67,7 @@ export function controllerManagerCommand(): Command {
       const { startControllerManager } = await import("@flotilla/controller-manager");
       const log = createLogger("controller-manager", { level: f.logLevel });
       const abort = new AbortController();
-      const run = runElected(nc, CONTROLLER_MANAGER_LEASE, candidateIdentity(), log, abort.signal, () =>
+      const run = runElected(f.server.flatMap((u) => u.split(",")), CONTROLLER_MANAGER_LEASE, candidateIdentity(), log, abort.signal, () =>
         startControllerManager(nc, log, {
           node: { gracePeriodMs: Number(f.nodeGracePeriodMs), clusterCidr: f.clusterCidr ?? "10.42.0.0/16", ...(f.podEvictionTimeoutMs ? { podEvictionTimeoutMs: Number(f.podEvictionTimeoutMs) } : {}) },
           ...(rootCaPem ? { rootCaPem } : {}),

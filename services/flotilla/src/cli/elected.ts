@@ -6,8 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import type { NatsConnection } from "@nats-io/transport-node";
-import { ApiClient, EventRecorder } from "@flotilla/bus";
+import { ApiClient, connectBus, EventRecorder } from "@flotilla/bus";
 import { LeaderElector, runWhileLeading, type Stoppable } from "@flotilla/leader";
 import type { Logger } from "@flotilla/log";
 
@@ -19,16 +18,27 @@ export function candidateIdentity(name = hostname()): string {
   return `${name}_${randomUUID()}`;
 }
 
-/** Run `start` whenever this process leads `component`, until `signal` aborts (the lease is then released). */
-export function runElected(nc: NatsConnection, component: string, identity: string, log: Logger, signal: AbortSignal, start: () => Promise<Stoppable>): Promise<void> {
-  const client = new ApiClient(nc, { subjectPrefix: "flotilla" });
-  const elector = new LeaderElector({
-    client,
-    component,
-    identity,
-    log: log.child({ component: "leader-election", lease: component }),
-    recorder: new EventRecorder(client, component, log),
-    onNewLeader: (holder) => log.info({ lease: component, holder }, "leader observed"),
-  });
-  return runWhileLeading(elector, signal, () => start(), { log });
+/**
+ * Run `start` whenever this process leads `component`, until `signal` aborts (the lease
+ * is then released). The election talks over a NATS connection of its own: the
+ * component's connection carries its informers' watch streams, and a renewal answer
+ * queued behind a burst of watch events missed the renew deadline under load (a leader
+ * stepping down with nothing wrong).
+ */
+export async function runElected(servers: string | string[], component: string, identity: string, log: Logger, signal: AbortSignal, start: () => Promise<Stoppable>): Promise<void> {
+  const nc = await connectBus({ servers, name: `flotilla-${component}-lease` });
+  try {
+    const client = new ApiClient(nc, { subjectPrefix: "flotilla" });
+    const elector = new LeaderElector({
+      client,
+      component,
+      identity,
+      log: log.child({ component: "leader-election", lease: component }),
+      recorder: new EventRecorder(client, component, log),
+      onNewLeader: (holder) => log.info({ lease: component, holder }, "leader observed"),
+    });
+    await runWhileLeading(elector, signal, () => start(), { log });
+  } finally {
+    await nc.drain().catch(() => undefined);
+  }
 }

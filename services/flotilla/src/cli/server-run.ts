@@ -50,7 +50,7 @@ export async function runServer(f: ServerFlags): Promise<void> {
   const cmLog = createLogger("controller-manager", { level: f.logLevel });
   const cmRun =
     cmNc &&
-    runElected(cmNc, CONTROLLER_MANAGER_LEASE, identity, cmLog, abort.signal, () =>
+    runElected(url, CONTROLLER_MANAGER_LEASE, identity, cmLog, abort.signal, () =>
       startControllerManager(cmNc, cmLog, {
         node: { gracePeriodMs: int("node-grace-period-ms", f.nodeGracePeriodMs), clusterCidr: f.clusterCidr, ...(f.podEvictionTimeoutMs ? { podEvictionTimeoutMs: int("pod-eviction-timeout-ms", f.podEvictionTimeoutMs) } : {}) },
         rootCaPem: api.caCertPem,
@@ -61,7 +61,7 @@ export async function runServer(f: ServerFlags): Promise<void> {
   const schedLog = createLogger("scheduler", { level: f.logLevel });
   const schedRun =
     schedNc &&
-    runElected(schedNc, SCHEDULER_LEASE, identity, schedLog, abort.signal, async () => {
+    runElected(url, SCHEDULER_LEASE, identity, schedLog, abort.signal, async () => {
       const s = await startScheduler(schedNc, schedLog);
       return { stop: async () => s.stop() };
     });
