@@ -9,7 +9,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import { KvStore, objectKey, prefixFor } from "@flotilla/store";
-import { casPublish, freshestLastMessage } from "../../libs/store/src/answers.ts";
+import { headers } from "@nats-io/transport-node";
+import { casPublish, freshestLastMessage, WRITE_ID_HEADER, type CasPublishOptions, type LastMessage } from "../../libs/store/src/answers.ts";
 import { ReplyMux } from "../../libs/store/src/reply-mux.ts";
 import { startNatsServer, type NatsServerHandle } from "../support/nats.ts";
 import { connectTo, freshBucket } from "../support/store-helpers.ts";
@@ -45,21 +46,43 @@ describe("store: a stale leader answering beside the real one", () => {
     if (real !== undefined) subs.push(impostor.subscribe(subject, { callback: (_err, msg) => void setTimeout(() => msg.respond(encode(real)), 30) }));
   }
   const wrongLast = (n: number) => ({ error: { code: 400, err_code: 10071, description: `wrong last sequence: ${n}` } });
-  const opts = (believe: boolean) => ({ timeoutMs: 1000, stallMs: 100, believeLowerSequence: () => believe });
+  const opts = (readFreshest: CasPublishOptions["readFreshest"] = () => Promise.reject(new Error("not expected to read"))): CasPublishOptions => ({ timeoutMs: 300, readFreshest });
+  /** The stream's newest message on the key: `seq`, written by `writeId`. */
+  const newest = (seq: number, writeId = "someone-else"): LastMessage => {
+    const header = headers();
+    header.set(WRITE_ID_HEADER, writeId);
+    return { subject: "fake", seq, header, data: new Uint8Array(0) };
+  };
 
   it("casPublish: the real leader's ack wins over an earlier refusal from a copy older than the expected revision", async () => {
     twoLeaders("fake.cas.ack", wrongLast(7), { stream: "KV_fake", seq: 12 });
     await impostor.flush();
-    await expect(casPublish(nc, mux, "fake.cas.ack", new Uint8Array(1), 11, opts(false))).resolves.toBe(12);
+    await expect(casPublish(nc, mux, "fake.cas.ack", new Uint8Array(1), 11, opts())).resolves.toBe(12);
   });
 
-  it("casPublish: a refusal reporting a newer revision is a lost race at once; a lone lower one is believed only when the guard says so", async () => {
+  it("casPublish: a refusal reporting a newer revision is a lost race at once", async () => {
     twoLeaders("fake.cas.newer", wrongLast(15), undefined);
-    twoLeaders("fake.cas.lower", wrongLast(0), undefined);
     await impostor.flush();
-    await expect(casPublish(nc, mux, "fake.cas.newer", new Uint8Array(1), 11, opts(false))).rejects.toMatchObject({ name: "JetStreamApiError", code: 10071 });
-    await expect(casPublish(nc, mux, "fake.cas.lower", new Uint8Array(1), 11, opts(true))).rejects.toMatchObject({ name: "JetStreamApiError", code: 10071 });
-    await expect(casPublish(nc, mux, "fake.cas.lower", new Uint8Array(1), 11, opts(false))).rejects.toMatchObject({ name: "TimeoutError" });
+    await expect(casPublish(nc, mux, "fake.cas.newer", new Uint8Array(1), 11, opts())).rejects.toMatchObject({ name: "JetStreamApiError", code: 10071 });
+  });
+
+  it("casPublish: a lone refusal quoting an older revision is checked against the stream: this write stored, another's, or nothing yet", async () => {
+    // The real leader's answer never comes; only the stale one refuses.
+    let lastWriteId = "";
+    subs.push(
+      impostor.subscribe("fake.cas.lower", {
+        callback: (_err, msg) => {
+          lastWriteId = msg.headers?.get(WRITE_ID_HEADER) ?? "";
+          msg.respond(encode(wrongLast(7)));
+        },
+      }),
+    );
+    await impostor.flush();
+    const publish = (read: CasPublishOptions["readFreshest"]) => casPublish(nc, mux, "fake.cas.lower", new Uint8Array(1), 11, opts(read));
+    await expect(publish(async () => newest(12, lastWriteId))).resolves.toBe(12);
+    await expect(publish(async () => newest(13))).rejects.toMatchObject({ name: "JetStreamApiError", code: 10071, message: "wrong last sequence: 13" });
+    await expect(publish(async () => newest(11))).rejects.toMatchObject({ name: "TimeoutError" });
+    await expect(publish(async () => Promise.reject(new Error("no leader")))).rejects.toMatchObject({ name: "TimeoutError" });
   });
 
   it("freshestLastMessage: the answer with the highest sequence wins, whoever answered first", async () => {

@@ -7,11 +7,10 @@
  * seen, and the one that can be trusted is kept:
  * - a publish: an ack only comes after the RAFT commit, so any ack is true. A
  *   "wrong last sequence: N" with N below the revision the writer expected may not be:
- *   the key's sequence only grows and the writer read its revision from a leader, so
- *   either a server with an older copy said it, or the key's messages are gone (N = 0
- *   for a key never written or removed). The publish waits a moment for another
- *   answer, then believes it only if the guard sees one healthy leader; otherwise the
- *   outcome is unknown.
+ *   the key's sequence only grows (deletes and expiries leave markers) and the writer
+ *   read its revision from a leader, so a server with an older copy said it. The chaos
+ *   suite saw a new leader elected late in a partition vouch for that: the guard had no
+ *   time to grow wary. So such a refusal is checked against the stream itself.
  * - a read: a stale leader's copy is a prefix of the committed log, so the answer with
  *   the highest sequence is the freshest.
  */
@@ -51,42 +50,46 @@ export interface LastMessage {
   data: Uint8Array;
 }
 
-/** How casPublish waits and whom it believes. */
+/** How casPublish waits, and how it checks an answer it cannot take at its word. */
 export interface CasPublishOptions {
   timeoutMs: number;
-  /** After an answer that may be stale, how long to wait for the real leader's. */
-  stallMs: number;
-  /**
-   * Whether, once that wait is over, the possibly stale answer may be believed after all:
-   * true while the leader guard sees one healthy leader (then the answer was the real
-   * leader's: the key has no message, or its messages were removed).
-   */
-  believeLowerSequence: () => boolean;
   headers?: MsgHdrs;
+  /** The subject's newest message, from every leader's answer (freshestLastMessage). */
+  readFreshest: () => Promise<LastMessage | null>;
 }
+
+/** Header naming each compare-and-set write, so a write whose answer was lost can be recognised in the stream. */
+export const WRITE_ID_HEADER = "Flotilla-Write-Id";
+const WRITE_ID_PREFIX = `${process.pid.toString(36)}-${Math.floor(Math.random() * 2 ** 32).toString(36)}-`;
+let writeIds = 0;
 
 /**
  * Publish `data` to `subject` only if the subject's last sequence is `expected` (0: no
  * message yet). Returns the new sequence.
- * @throws JsApiAnswerError for a refusal the real leader gave; a TimeoutError-named error
- *   when no trustworthy answer came in time (the write may have been stored); a
+ *
+ * A refusal quoting a sequence below `expected` is not taken at its word (see the file
+ * comment): the publish keeps waiting for another answer, and if none comes it reads
+ * the subject's newest message from every leader. Its write id tells whether this very
+ * write was stored (then it succeeded); otherwise the freshest sequence decides.
+ * @throws JsApiAnswerError for a refusal; a TimeoutError-named error when nothing
+ *   trustworthy answered in time (the write may have been stored); a
  *   NoRespondersError-named one when no server holds the stream's subjects.
  */
-export function casPublish(nc: NatsConnection, mux: ReplyMux, subject: string, data: Uint8Array, expected: number, o: CasPublishOptions): Promise<number> {
+export async function casPublish(nc: NatsConnection, mux: ReplyMux, subject: string, data: Uint8Array, expected: number, o: CasPublishOptions): Promise<number> {
   const h = o.headers ?? natsHeaders();
+  const writeId = WRITE_ID_PREFIX + (writeIds++).toString(36);
   h.set("Nats-Expected-Last-Subject-Sequence", String(expected));
-  return new Promise<number>((resolve, reject) => {
+  h.set(WRITE_ID_HEADER, writeId);
+  const answer = await new Promise<number | JsApiAnswerError | undefined>((resolve, reject) => {
     let lower: JsApiAnswerError | undefined;
-    let timer: NodeJS.Timeout | undefined;
     const finish = (): void => {
       clearTimeout(timer);
       channel.done();
     };
-    const giveUp = (): void => {
+    const timer = setTimeout(() => {
       finish();
-      if (lower && o.believeLowerSequence()) reject(lower);
-      else reject(timeoutError(lower ? `only a possibly stale stream leader answered (${lower.message}); the write may have been stored` : `no answer within ${o.timeoutMs} ms`));
-    };
+      resolve(lower);
+    }, o.timeoutMs);
     const channel = mux.open((m) => {
       if (isNoResponders(m)) {
         finish();
@@ -107,18 +110,13 @@ export function casPublish(nc: NatsConnection, mux: ReplyMux, subject: string, d
       const err = new JsApiAnswerError(r.error ?? { description: "invalid publish acknowledgement" });
       const reported = wrongLastSequence(err);
       if (typeof reported === "number" && reported < expected) {
-        // Possibly a stale leader's: give the real one a moment more, once.
-        if (!lower) {
-          lower = err;
-          clearTimeout(timer);
-          timer = setTimeout(giveUp, o.stallMs);
-        }
+        // Possibly a stale leader's: keep listening for the real one.
+        lower ??= err;
         return;
       }
       finish();
       reject(err);
     });
-    timer = setTimeout(giveUp, o.timeoutMs);
     try {
       nc.publish(subject, data, { reply: channel.reply, headers: h });
     } catch (err) {
@@ -126,6 +124,19 @@ export function casPublish(nc: NatsConnection, mux: ReplyMux, subject: string, d
       reject(err instanceof Error ? err : new Error(String(err)));
     }
   });
+  if (typeof answer === "number") return answer;
+  if (answer === undefined) throw timeoutError(`no answer within ${o.timeoutMs} ms`);
+  // Only refusals quoting an older sequence came. Was this write stored after all?
+  let newest: LastMessage | null;
+  try {
+    newest = await o.readFreshest();
+  } catch {
+    throw timeoutError(`only a possibly stale stream leader answered (${answer.message}), and the key could not be read back; the write may have been stored`);
+  }
+  if (newest?.header?.get(WRITE_ID_HEADER) === writeId) return newest.seq;
+  const seq = newest?.seq ?? 0;
+  if (seq === expected) throw timeoutError(`only a possibly stale stream leader answered (${answer.message}) and the key is still at ${expected}; the write may yet be stored`);
+  throw new JsApiAnswerError({ code: 400, err_code: 10071, description: `wrong last sequence: ${seq}` });
 }
 
 /** Every answer to a JetStream API request within the window (each server that believes it leads sends one). */

@@ -14,7 +14,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, StorageType } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import type { KvOptions } from "@nats-io/kv";
-import { casPublish } from "./answers.ts";
+import { casPublish, freshestLastMessage } from "./answers.ts";
 import { LeaderGuard } from "./leader-guard.ts";
 import { ReplyMux } from "./reply-mux.ts";
 import type { ListResult, Store, StoreEntry, StoreWatch, StoreWriteOptions, WatchOptions } from "./types.ts";
@@ -261,11 +261,9 @@ export class KvStore implements Store {
 
   /** One compare-and-set publish (every server's answer is weighed: answers.ts). */
   #publish(subject: string, data: Uint8Array, previousRevision: number, h?: ReturnType<typeof headers>): Promise<number> {
-    const guard = this.#ctx.guard;
     return casPublish(this.#ctx.nc, this.#ctx.replies, subject, data, previousRevision, {
       timeoutMs: this.config.requestTimeoutMs,
-      stallMs: this.config.multiAnswerStallMs,
-      believeLowerSequence: () => !guard || guard.health === "ok",
+      readFreshest: () => freshestLastMessage(this.#ctx.nc, this.#ctx.names.stream, subject, this.config.multiAnswerStallMs, this.config.requestTimeoutMs),
       ...(h ? { headers: h } : {}),
     });
   }

@@ -15,6 +15,9 @@ describe("assessLeaders", () => {
     ["a cut-off leader and the new one both answer", [view("n1", 5000, 5000), view("n2", 100, 5000)], "degraded"],
     ["two answers from the same healthy leader (a duplicate delivery)", [view("n1", 100, 100), view("n1", 100, 100)], "ok"],
     ["five replicas, two silent: still a quorum, but wary", [{ leader: "n1", replicas: 5, followers: [100, 100, 4000, 4000].map((a, i) => ({ name: `f${i}`, activeMs: a })) }], "degraded"],
+    ["a leader elected 1.6 s ago that has not heard from one follower since: maybe the old leader", [{ ...view("n2", 200, 1600), ageMs: 1600 }], "degraded"],
+    ["a leader elected 5 s ago that has heard from both followers since", [{ ...view("n2", 200, 900), ageMs: 5000 }], "ok"],
+    ["a leader elected 30 s ago: whoever it has not heard from stepped down long ago", [{ ...view("n2", 200, 1200), ageMs: 30_000 }], "ok"],
     ["five replicas, three silent: no quorum", [{ leader: "n1", replicas: 5, followers: [100, 4000, 4000, 4000].map((a, i) => ({ name: `f${i}`, activeMs: a })) }], "suspect"],
   ];
   it.each(cases)("%s", (_what, views, expected) => {
@@ -26,6 +29,9 @@ describe("leaderViewOf", () => {
   it("reads the leader, the configured replicas and each follower's silence (ns → ms)", () => {
     const v = leaderViewOf({ config: { num_replicas: 3 }, cluster: { leader: "m2", replicas: [{ name: "m1", active: 1_500_000_000 }, { name: "m3" }] } });
     expect(v).toEqual({ leader: "m2", replicas: 3, followers: [{ name: "m1", activeMs: 1500 }, { name: "m3", activeMs: 0 }] });
+    const aged = leaderViewOf({ config: { num_replicas: 3 }, cluster: { leader: "m2", leader_since: new Date(Date.now() - 4000).toISOString(), replicas: [] } });
+    expect(aged?.ageMs).toBeGreaterThanOrEqual(4000);
+    expect(aged?.ageMs).toBeLessThan(5000);
   });
 
   it("ignores an error answer", () => {
