@@ -65,7 +65,11 @@ export interface KvStoreOptions {
   peerActiveLimitMs?: number;
   /** ...unless silent longer than this: a cut-off leader steps down after 10 s. @default 12000 */
   peerGoneAfterMs?: number;
-  /** How long the guard stays wary after its checks look healthy again. @default 1000 */
+  /**
+   * How long the guard stays wary after its checks look healthy again. A healed old
+   * leader's own messages make it look active to the new one before it has stepped
+   * down (CI: stale reads 0.8 s after a heal with 1 s here). @default 3000
+   */
   leaderSettleMs?: number;
   /** While wary: how long to wait for another server's answer after the last one. @default 100 */
   multiAnswerStallMs?: number;
@@ -90,7 +94,7 @@ export const KV_STORE_DEFAULTS: KvStoreConfig = Object.freeze({
   leaderCheckIntervalMs: 500,
   peerActiveLimitMs: 2500,
   peerGoneAfterMs: 12_000,
-  leaderSettleMs: 1000,
+  leaderSettleMs: 3000,
   multiAnswerStallMs: 100,
 });
 
