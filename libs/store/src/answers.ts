@@ -15,6 +15,8 @@
  *   the highest sequence is the freshest.
  */
 import { headers as natsHeaders } from "@nats-io/transport-node";
+// nats.js's own parser of a stored message's header block (STREAM.MSG.GET returns it base64'd).
+import { MsgHdrsImpl } from "@nats-io/nats-core/internal";
 import type { Msg, MsgHdrs, NatsConnection } from "@nats-io/transport-node";
 import { wrongLastSequence } from "./nats-errors.ts";
 import { isNoResponders, type ReplyMux } from "./reply-mux.ts";
@@ -148,16 +150,6 @@ async function allAnswers(nc: NatsConnection, subject: string, body: string, sta
   return out;
 }
 
-/** Header block of a stored message ("NATS/1.0\r\nK: V\r\n...\r\n\r\n"). */
-function decodeHeaders(text: string): MsgHdrs {
-  const h = natsHeaders();
-  for (const line of text.split("\r\n").slice(1)) {
-    const i = line.indexOf(":");
-    if (i > 0) h.append(line.slice(0, i).trim(), line.slice(i + 1).trim());
-  }
-  return h;
-}
-
 interface MsgGetAnswer {
   message?: { subject: string; seq: number; hdrs?: string; data?: string };
   error?: { code?: number; err_code?: number; description?: string };
@@ -181,7 +173,7 @@ export async function freshestLastMessage(nc: NatsConnection, stream: string, su
     best = {
       subject: sm.subject,
       seq: sm.seq,
-      header: sm.hdrs ? decodeHeaders(Buffer.from(sm.hdrs, "base64").toString("utf8")) : undefined,
+      header: sm.hdrs ? MsgHdrsImpl.decode(new Uint8Array(Buffer.from(sm.hdrs, "base64"))) : undefined,
       data: sm.data ? new Uint8Array(Buffer.from(sm.data, "base64")) : new Uint8Array(0),
     };
   }
