@@ -85,11 +85,67 @@ describe("store: a stale leader answering beside the real one", () => {
     await expect(publish(async () => Promise.reject(new Error("no leader")))).rejects.toMatchObject({ name: "TimeoutError" });
   });
 
+  const inFlight = { error: { code: 400, err_code: 10164, description: "wrong last sequence" } };
+
+  it("casPublish: 10164 (another write in flight, no sequence) from a stale leader does not decide: the real leader's ack wins", async () => {
+    twoLeaders("fake.cas.inflight-ack", inFlight, { stream: "KV_fake", seq: 12 });
+    await impostor.flush();
+    await expect(casPublish(nc, mux, "fake.cas.inflight-ack", new Uint8Array(1), 11, opts())).resolves.toBe(12);
+  });
+
+  it("casPublish: a lone 10164 is checked against the stream while listening: this write stored, another's, or unknown", async () => {
+    let lastWriteId = "";
+    subs.push(
+      impostor.subscribe("fake.cas.inflight", {
+        callback: (_err, msg) => {
+          lastWriteId = msg.headers?.get(WRITE_ID_HEADER) ?? "";
+          msg.respond(encode(inFlight));
+        },
+      }),
+    );
+    await impostor.flush();
+    const publish = (read: CasPublishOptions["readFreshest"]) => casPublish(nc, mux, "fake.cas.inflight", new Uint8Array(1), 11, opts(read));
+    await expect(publish(async () => newest(12, lastWriteId))).resolves.toBe(12);
+    await expect(publish(async () => newest(13))).rejects.toMatchObject({ name: "JetStreamApiError", code: 10071, message: "wrong last sequence: 13" });
+    // The key stays at the expected revision: the write in flight may be this one.
+    await expect(publish(async () => newest(11))).rejects.toMatchObject({ name: "TimeoutError" });
+    // It lands a moment later: a later look sees it.
+    let reads = 0;
+    await expect(publish(async () => (++reads < 3 ? newest(11) : newest(12, lastWriteId)))).resolves.toBe(12);
+    expect(reads).toBe(3);
+  });
+
+  it("a compare-and-set write a stale leader refuses with 10164 but the real one stores is reported as written", async () => {
+    const bucket = freshBucket();
+    const store = await KvStore.create(nc, { bucket });
+    stores.push(store);
+    const key = objectKey("configmaps", "default", "cas-inflight");
+    const r1 = await store.create(key, { v: 1 });
+    let refusals = 0;
+    subs.push(
+      impostor.subscribe(`$KV.${bucket}.${key}`, {
+        callback: (_err, msg) => {
+          refusals++;
+          msg.respond(encode(inFlight));
+        },
+      }),
+    );
+    await impostor.flush();
+    const r2 = await store.update(key, { v: 2 }, r1);
+    await impostor.flush();
+    expect(refusals).toBe(1);
+    expect(await store.get(key)).toEqual({ key, revision: r2, value: { v: 2 } });
+    // And a real conflict behind a 10164 is still a conflict.
+    await expect(store.update(key, { v: 3 }, r1)).rejects.toMatchObject({ name: "RevisionMismatchError" });
+  });
+
   it("freshestLastMessage: the answer with the highest sequence wins, whoever answered first", async () => {
     const msg = (seq: number) => ({ message: { subject: "$KV.fake.k", seq, data: Buffer.from(encode({ seq })).toString("base64"), hdrs: Buffer.from("NATS/1.0\r\nKV-Operation: PUT\r\n\r\n").toString("base64") } });
     twoLeaders("$JS.API.STREAM.MSG.GET.KV_fake", msg(5), msg(9));
     await impostor.flush();
-    const got = await freshestLastMessage(nc, "KV_fake", "$KV.fake.k", 100, 1000);
+    // Three answers: the two fakes and this server's own "no such stream". The real one
+    // comes 30 ms after the stale one, later than the stall: only the count waits for it.
+    const got = await freshestLastMessage(mux, { minAnswers: 3, stallMs: 10, timeoutMs: 1000 }, "KV_fake", "$KV.fake.k");
     expect(got?.seq).toBe(9);
     expect(JSON.parse(Buffer.from(got!.data).toString())).toEqual({ seq: 9 });
     expect(got?.header?.get("KV-Operation")).toBe("PUT");
@@ -115,6 +171,8 @@ describe("store: a stale leader answering beside the real one", () => {
     await impostor.flush();
 
     const r3 = await store.update(key, { v: 3 }, r2);
+    // The real ack may overtake the impostor's delivery: its PONG comes after the message.
+    await impostor.flush();
     expect(refusals).toBe(1);
     expect(r3).toBeGreaterThan(r2);
     expect(await store.get(key)).toEqual({ key, revision: r3, value: { v: 3 } });
@@ -131,7 +189,8 @@ describe("store: a stale leader answering beside the real one", () => {
 
   it("while two servers claim the lead, a read takes the freshest answer, not the first", async () => {
     const bucket = freshBucket();
-    const store = await KvStore.create(nc, { bucket, leaderCheckIntervalMs: 50, leaderSettleMs: 200 });
+    // The real stream has one replica: its guard checks seldom unless told otherwise.
+    const store = await KvStore.create(nc, { bucket, leaderCheckIntervalMs: 50, singleReplicaCheckIntervalMs: 50, leaderSettleMs: 200 });
     stores.push(store);
     const key = objectKey("configmaps", "default", "read");
     const r1 = await store.create(key, { v: 1 });

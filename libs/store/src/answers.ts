@@ -5,21 +5,19 @@
  *
  * nats.js's request() keeps the first answer. Here every answer within the window is
  * seen, and the one that can be trusted is kept:
- * - a publish: an ack only comes after the RAFT commit, so any ack is true. A
- *   "wrong last sequence: N" with N below the revision the writer expected may not be:
- *   the key's sequence only grows (deletes and expiries leave markers) and the writer
- *   read its revision from a leader, so a server with an older copy said it. The chaos
- *   suite saw a new leader elected late in a partition vouch for that: the guard had no
- *   time to grow wary. So such a refusal is checked against the stream itself.
+ * - a publish: an ack only comes after the RAFT commit, so any ack is true. A refusal
+ *   that may not be the real leader's (casPublish's isDoubtful: a sequence below the
+ *   one the writer expected, or 10164 without a sequence) is checked against the stream
+ *   itself, by the write's id, while the publish keeps listening.
  * - a read: a stale leader's copy is a prefix of the committed log, so the answer with
  *   the highest sequence is the freshest.
  */
 import { headers as natsHeaders } from "@nats-io/transport-node";
 // nats.js's own parser of a stored message's header block (STREAM.MSG.GET returns it base64'd).
 import { MsgHdrsImpl } from "@nats-io/nats-core/internal";
-import type { Msg, MsgHdrs, NatsConnection } from "@nats-io/transport-node";
+import type { MsgHdrs, NatsConnection } from "@nats-io/transport-node";
 import { wrongLastSequence } from "./nats-errors.ts";
-import { isNoResponders, type ReplyMux } from "./reply-mux.ts";
+import { isNoResponders, type GatherOptions, type ReplyMux } from "./reply-mux.ts";
 
 /** A JetStream API error answer, shaped like nats.js's JetStreamApiError for nats-errors.ts. */
 export class JsApiAnswerError extends Error {
@@ -58,6 +56,8 @@ export interface CasPublishOptions {
   headers?: MsgHdrs;
   /** The subject's newest message, from every leader's answer (freshestLastMessage). */
   readFreshest: () => Promise<LastMessage | null>;
+  /** How long after a doubtful refusal the stream is first read back; later reads follow each other. @default 25 */
+  probeDelayMs?: number;
 }
 
 /** Header naming each compare-and-set write, so a write whose answer was lost can be recognised in the stream. */
@@ -65,14 +65,43 @@ export const WRITE_ID_HEADER = "Flotilla-Write-Id";
 const WRITE_ID_PREFIX = `${process.pid.toString(36)}-${Math.floor(Math.random() * 2 ** 32).toString(36)}-`;
 let writeIds = 0;
 
+/** What the stream's newest message on the subject says about this write. */
+type Verdict = { kind: "stored"; seq: number } | { kind: "lost"; seq: number } | { kind: "open" };
+
+/**
+ * Our write id on the newest message: stored. A newer sequence written by another:
+ * lost for good (the leader compares against that sequence now). The expected one, or
+ * an older copy: still open — a write in flight may yet land, ours or another's.
+ */
+export function judgeNewest(newest: LastMessage | null, writeId: string, expected: number): Verdict {
+  if (newest && newest.header?.get(WRITE_ID_HEADER) === writeId) return { kind: "stored", seq: newest.seq };
+  const seq = newest?.seq ?? 0;
+  return seq > expected ? { kind: "lost", seq } : { kind: "open" };
+}
+
+/**
+ * Whether a refusal decides the write. It does not when it quotes a sequence below the
+ * expected one (a stale copy's), nor when it is 10164, "wrong last sequence" without a
+ * number: the leader refuses without comparing while another conditional write to the
+ * subject is proposed but not applied. A stale leader keeps such marks from proposals
+ * that never committed and answers 10164 to every write on the subject until it steps
+ * down, while the real leader stores the write (the chaos suite's failed-but-applied
+ * writes after a heal); and the real leader's 10164 may hide a write that already landed.
+ */
+function isDoubtful(err: JsApiAnswerError, expected: number): boolean {
+  const reported = wrongLastSequence(err);
+  return reported === null || (typeof reported === "number" && reported < expected);
+}
+
 /**
  * Publish `data` to `subject` only if the subject's last sequence is `expected` (0: no
  * message yet). Returns the new sequence.
  *
- * A refusal quoting a sequence below `expected` is not taken at its word (see the file
- * comment): the publish keeps waiting for another answer, and if none comes it reads
- * the subject's newest message from every leader. Its write id tells whether this very
- * write was stored (then it succeeded); otherwise the freshest sequence decides.
+ * A doubtful refusal (isDoubtful) is not taken at its word: the publish keeps waiting
+ * for another answer and meanwhile reads the subject's newest message from every
+ * leader, again and again. Its write id tells whether this very write was stored (then
+ * it succeeded); a newer sequence means it lost. If neither is known by the timeout,
+ * the outcome is unknown.
  * @throws JsApiAnswerError for a refusal; a TimeoutError-named error when nothing
  *   trustworthy answered in time (the write may have been stored); a
  *   NoRespondersError-named one when no server holds the stream's subjects.
@@ -83,19 +112,36 @@ export async function casPublish(nc: NatsConnection, mux: ReplyMux, subject: str
   h.set("Nats-Expected-Last-Subject-Sequence", String(expected));
   h.set(WRITE_ID_HEADER, writeId);
   const answer = await new Promise<number | JsApiAnswerError | undefined>((resolve, reject) => {
-    let lower: JsApiAnswerError | undefined;
-    const finish = (): void => {
+    let doubtful: JsApiAnswerError | undefined;
+    let settled = false;
+    let probeTimer: ReturnType<typeof setTimeout> | undefined;
+    const finish = (): boolean => {
+      if (settled) return false;
+      settled = true;
       clearTimeout(timer);
+      clearTimeout(probeTimer);
       channel.done();
+      return true;
+    };
+    const probe = async (): Promise<void> => {
+      let v: Verdict = { kind: "open" };
+      try {
+        v = judgeNewest(await o.readFreshest(), writeId, expected);
+      } catch {
+        // Unreadable for now: the next probe or the timeout decides.
+      }
+      if (settled) return;
+      if (v.kind === "stored" && finish()) resolve(v.seq);
+      else if (v.kind === "lost" && finish()) reject(new JsApiAnswerError({ code: 400, err_code: 10071, description: `wrong last sequence: ${v.seq}` }));
+      else probeTimer = setTimeout(() => void probe(), o.probeDelayMs ?? 25);
     };
     const timer = setTimeout(() => {
-      finish();
-      resolve(lower);
+      if (finish()) resolve(doubtful);
     }, o.timeoutMs);
     const channel = mux.open((m) => {
+      if (settled) return;
       if (isNoResponders(m)) {
-        finish();
-        reject(Object.assign(new Error(`no responders for ${subject}`), { name: "NoRespondersError" }));
+        if (finish()) reject(Object.assign(new Error(`no responders for ${subject}`), { name: "NoRespondersError" }));
         return;
       }
       let r: { seq?: number; error?: { code?: number; err_code?: number; description?: string } };
@@ -105,49 +151,40 @@ export async function casPublish(nc: NatsConnection, mux: ReplyMux, subject: str
         r = { error: { description: "invalid publish acknowledgement" } };
       }
       if (!r.error && typeof r.seq === "number") {
-        finish();
-        resolve(r.seq);
+        if (finish()) resolve(r.seq);
         return;
       }
       const err = new JsApiAnswerError(r.error ?? { description: "invalid publish acknowledgement" });
-      const reported = wrongLastSequence(err);
-      if (typeof reported === "number" && reported < expected) {
-        // Possibly a stale leader's: keep listening for the real one.
-        lower ??= err;
+      if (isDoubtful(err, expected)) {
+        // Possibly a stale leader's, or a write in flight: keep listening, and look.
+        if (!doubtful) probeTimer = setTimeout(() => void probe(), o.probeDelayMs ?? 25);
+        doubtful ??= err;
         return;
       }
-      finish();
-      reject(err);
+      if (finish()) reject(err);
     });
     try {
       nc.publish(subject, data, { reply: channel.reply, headers: h });
     } catch (err) {
-      finish();
-      reject(err instanceof Error ? err : new Error(String(err)));
+      if (finish()) reject(err instanceof Error ? err : new Error(String(err)));
     }
   });
   if (typeof answer === "number") return answer;
   if (answer === undefined) throw timeoutError(`no answer within ${o.timeoutMs} ms`);
-  // Only refusals quoting an older sequence came. Was this write stored after all?
+  // Only doubtful refusals came, and the probes decided nothing: one last look.
   let newest: LastMessage | null;
   try {
     newest = await o.readFreshest();
   } catch {
-    throw timeoutError(`only a possibly stale stream leader answered (${answer.message}), and the key could not be read back; the write may have been stored`);
+    throw timeoutError(`only a doubtful refusal came (${answer.message}), and the key could not be read back; the write may have been stored`);
   }
-  if (newest?.header?.get(WRITE_ID_HEADER) === writeId) return newest.seq;
-  const seq = newest?.seq ?? 0;
-  if (seq === expected) throw timeoutError(`only a possibly stale stream leader answered (${answer.message}) and the key is still at ${expected}; the write may yet be stored`);
-  throw new JsApiAnswerError({ code: 400, err_code: 10071, description: `wrong last sequence: ${seq}` });
-}
-
-/** Every answer to a JetStream API request within the window (each server that believes it leads sends one). */
-async function allAnswers(nc: NatsConnection, subject: string, body: string, stallMs: number, timeoutMs: number): Promise<Msg[]> {
-  const out: Msg[] = [];
-  const answers = await nc.requestMany(subject, body, { strategy: "stall", stall: stallMs, maxWait: timeoutMs });
-  for await (const m of answers) out.push(m);
-  if (out.length === 0) throw timeoutError(`no answer to ${subject} within ${timeoutMs} ms`);
-  return out;
+  const v = judgeNewest(newest, writeId, expected);
+  if (v.kind === "stored") return v.seq;
+  const seq = v.kind === "lost" ? v.seq : (newest?.seq ?? 0);
+  // Below the expected sequence on every leader that answered, the real one included
+  // (had it got the write, it would have answered by now): it cannot land any more.
+  if (seq !== expected) throw new JsApiAnswerError({ code: 400, err_code: 10071, description: `wrong last sequence: ${seq}` });
+  throw timeoutError(`only a doubtful refusal came (${answer.message}) and the key is still at ${expected}; the write may yet be stored`);
 }
 
 interface MsgGetAnswer {
@@ -156,8 +193,8 @@ interface MsgGetAnswer {
 }
 
 /** STREAM.MSG.GET last_by_subj, keeping the freshest of every leader's answer (null: no message). */
-export async function freshestLastMessage(nc: NatsConnection, stream: string, subject: string, stallMs: number, timeoutMs: number): Promise<LastMessage | null> {
-  const msgs = await allAnswers(nc, `${API_PREFIX}.STREAM.MSG.GET.${stream}`, JSON.stringify({ last_by_subj: subject }), stallMs, timeoutMs);
+export async function freshestLastMessage(mux: ReplyMux, gather: GatherOptions, stream: string, subject: string): Promise<LastMessage | null> {
+  const msgs = await mux.gather(`${API_PREFIX}.STREAM.MSG.GET.${stream}`, JSON.stringify({ last_by_subj: subject }), gather);
   let best: LastMessage | null = null;
   let notFound = false;
   let failure: JsApiAnswerError | undefined;
@@ -182,8 +219,8 @@ export async function freshestLastMessage(nc: NatsConnection, stream: string, su
 }
 
 /** STREAM.INFO's sequence range, keeping the answer with the highest last sequence. */
-export async function freshestStreamState(nc: NatsConnection, stream: string, stallMs: number, timeoutMs: number): Promise<{ first: number; last: number }> {
-  const msgs = await allAnswers(nc, `${API_PREFIX}.STREAM.INFO.${stream}`, "", stallMs, timeoutMs);
+export async function freshestStreamState(mux: ReplyMux, gather: GatherOptions, stream: string): Promise<{ first: number; last: number }> {
+  const msgs = await mux.gather(`${API_PREFIX}.STREAM.INFO.${stream}`, "", gather);
   let best: { first: number; last: number } | undefined;
   let failure: JsApiAnswerError | undefined;
   for (const m of msgs) {

@@ -24,7 +24,7 @@ import { mapUnavailable, wrongLastSequence } from "./nats-errors.ts";
 import { withDefaults } from "./options.ts";
 import type { KvStoreConfig, KvStoreOptions } from "./options.ts";
 import { listSnapshot } from "./snapshot.ts";
-import { leaderLastMessage, streamRange } from "./stream-reads.ts";
+import { gatherFor, leaderLastMessage, streamRange } from "./stream-reads.ts";
 import type { StoreContext } from "./stream-reads.ts";
 import { KvWatch } from "./watch.ts";
 import { OwnWrites, type PendingWrite } from "./own-writes.ts";
@@ -109,7 +109,7 @@ export class KvStore implements Store {
       const ctx: StoreContext = { nc, js, jsm, names, config, replies: new ReplyMux(nc) };
       if (config.shareWrittenValues) ctx.ownWrites = new OwnWrites(OWN_WRITES_CAPACITY);
       if (config.leaderCheckIntervalMs > 0) {
-        ctx.guard = new LeaderGuard(nc, names.stream, config);
+        ctx.guard = new LeaderGuard(ctx.replies, names.stream, config);
         await ctx.guard.start();
       }
       return new KvStore(ctx, ttl);
@@ -263,7 +263,7 @@ export class KvStore implements Store {
   #publish(subject: string, data: Uint8Array, previousRevision: number, h?: ReturnType<typeof headers>): Promise<number> {
     return casPublish(this.#ctx.nc, this.#ctx.replies, subject, data, previousRevision, {
       timeoutMs: this.config.requestTimeoutMs,
-      readFreshest: () => freshestLastMessage(this.#ctx.nc, this.#ctx.names.stream, subject, this.config.multiAnswerStallMs, this.config.requestTimeoutMs),
+      readFreshest: () => freshestLastMessage(this.#ctx.replies, gatherFor(this.#ctx), this.#ctx.names.stream, subject),
       ...(h ? { headers: h } : {}),
     });
   }

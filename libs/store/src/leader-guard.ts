@@ -25,8 +25,8 @@
  * `peerGoneAfterMs` (past the 10 s after which a cut-off leader steps down) is no longer
  * a danger: it can only come back as a follower.
  */
-import type { NatsConnection } from "@nats-io/transport-node";
 import type { KvStoreConfig } from "./options.ts";
+import type { GatherOptions, ReplyMux } from "./reply-mux.ts";
 
 export type LeaderHealth = "ok" | "degraded" | "suspect";
 
@@ -93,10 +93,8 @@ export function leaderViewOf(answer: StreamInfoAnswer): LeaderView | undefined {
   return { leader: answer.cluster?.leader ?? "", replicas, followers, ...(Number.isNaN(since) ? {} : { ageMs: Date.now() - since }) };
 }
 
-const SINGLE_REPLICA_CHECK_MS = 5000;
-
 export class LeaderGuard {
-  readonly #nc: NatsConnection;
+  readonly #mux: ReplyMux;
   readonly #subject: string;
   readonly #config: KvStoreConfig;
   #last: LeaderHealth = "ok";
@@ -105,9 +103,11 @@ export class LeaderGuard {
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   #checking: Promise<LeaderHealth> | undefined;
+  /** Distinct servers that claimed the lead in the last round that heard any. */
+  #leaders = 1;
 
-  constructor(nc: NatsConnection, stream: string, config: KvStoreConfig) {
-    this.#nc = nc;
+  constructor(mux: ReplyMux, stream: string, config: KvStoreConfig) {
+    this.#mux = mux;
     this.#subject = `$JS.API.STREAM.INFO.${stream}`;
     this.#config = config;
   }
@@ -133,6 +133,14 @@ export class LeaderGuard {
     return performance.now() - this.#lastBadMs < this.#config.leaderSettleMs ? "degraded" : "ok";
   }
 
+  /**
+   * How to gather a read that every leader answers: wait for as many answers as leaders
+   * answered the last check, then for stragglers.
+   */
+  get gather(): GatherOptions {
+    return { minAnswers: this.#leaders, stallMs: this.#config.multiAnswerStallMs, timeoutMs: this.#config.requestTimeoutMs };
+  }
+
   /** The health for a read: a "suspect" verdict is checked again first (it may be a finished election). */
   async healthNow(): Promise<LeaderHealth> {
     if (this.health !== "suspect") return this.health;
@@ -149,8 +157,9 @@ export class LeaderGuard {
   async #check(): Promise<LeaderHealth> {
     const views: LeaderView[] = [];
     try {
-      const answers = await this.#nc.requestMany(this.#subject, undefined, { strategy: "stall", stall: this.#config.multiAnswerStallMs, maxWait: this.#config.requestTimeoutMs });
-      for await (const m of answers) {
+      // As many answers as leaders the last round heard: a round that stopped at the
+      // first of two would see the stale one alone, or the young one alone.
+      for (const m of await this.#mux.gather(this.#subject, "", this.gather)) {
         const view = leaderViewOf(m.json<StreamInfoAnswer>());
         if (view) views.push(view);
       }
@@ -158,7 +167,10 @@ export class LeaderGuard {
       // No responders or a closed connection: no leader answered.
     }
     const health = assessLeaders(views, this.#config);
-    if (views.length > 0) this.#replicas = Math.max(...views.map((v) => v.replicas));
+    if (views.length > 0) {
+      this.#replicas = Math.max(...views.map((v) => v.replicas));
+      this.#leaders = new Set(views.map((v) => v.leader)).size;
+    }
     this.#last = health;
     if (health !== "ok") this.#lastBadMs = performance.now();
     return health;
@@ -166,7 +178,7 @@ export class LeaderGuard {
 
   #schedule(): void {
     if (this.#stopped) return;
-    const delay = this.#replicas <= 1 && this.#last === "ok" ? SINGLE_REPLICA_CHECK_MS : this.#config.leaderCheckIntervalMs;
+    const delay = this.#replicas <= 1 && this.#last === "ok" ? this.#config.singleReplicaCheckIntervalMs : this.#config.leaderCheckIntervalMs;
     this.#timer = setTimeout(() => {
       void this.check().finally(() => this.#schedule());
     }, delay);

@@ -57,10 +57,11 @@ export interface KvStoreOptions {
   shareWrittenValues?: boolean;
   /**
    * How often the leader guard checks that one stream leader, in touch with its
-   * followers, answers (leader-guard.ts); 0 turns the guard off. A single-replica
-   * stream is checked every 5 s only, in case it is raised to three. @default 500
+   * followers, answers (leader-guard.ts); 0 turns the guard off. @default 500
    */
   leaderCheckIntervalMs?: number;
+  /** The same for a single-replica stream (no stale copy can exist): in case it is raised to three. @default 5000 */
+  singleReplicaCheckIntervalMs?: number;
   /** A follower silent this long (the leader's view) makes leader reads wait for every answer. @default 2500 */
   peerActiveLimitMs?: number;
   /** ...unless silent longer than this: a cut-off leader steps down after 10 s. @default 12000 */
@@ -92,6 +93,7 @@ export const KV_STORE_DEFAULTS: KvStoreConfig = Object.freeze({
   consumerHeartbeatMs: 2000,
   shareWrittenValues: false,
   leaderCheckIntervalMs: 500,
+  singleReplicaCheckIntervalMs: 5000,
   peerActiveLimitMs: 2500,
   peerGoneAfterMs: 12_000,
   leaderSettleMs: 3000,
@@ -134,6 +136,7 @@ export function withDefaults(options: KvStoreOptions = {}): KvStoreConfig {
   // nats.js clamps pull heartbeats to [500, 30000] ms.
   requireInt("consumerHeartbeatMs", c.consumerHeartbeatMs, 500, 30_000);
   requireInt("leaderCheckIntervalMs", c.leaderCheckIntervalMs, 0, 60_000);
+  requireInt("singleReplicaCheckIntervalMs", c.singleReplicaCheckIntervalMs, 1, 600_000);
   requireInt("peerActiveLimitMs", c.peerActiveLimitMs, 1, 60_000);
   requireInt("peerGoneAfterMs", c.peerGoneAfterMs, c.peerActiveLimitMs, 600_000);
   requireInt("leaderSettleMs", c.leaderSettleMs, 0, 60_000);

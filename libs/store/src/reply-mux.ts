@@ -8,13 +8,25 @@
 import { createInbox } from "@nats-io/transport-node";
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 
+/** When a request that several servers may answer has heard enough. */
+export interface GatherOptions {
+  /** Wait for at least this many answers (the leaders the guard last saw), unless the timeout comes first. */
+  minAnswers: number;
+  /** Then stop once no further answer came for this long. */
+  stallMs: number;
+  /** Stop by then whatever came; nothing at all is a TimeoutError. */
+  timeoutMs: number;
+}
+
 export class ReplyMux {
+  readonly #nc: NatsConnection;
   readonly #prefix: string;
   readonly #pending = new Map<string, (m: Msg) => void>();
   readonly #sub: Subscription;
   #next = 0;
 
   constructor(nc: NatsConnection) {
+    this.#nc = nc;
     this.#prefix = `${createInbox()}.`;
     this.#sub = nc.subscribe(`${this.#prefix}*`, {
       callback: (_err, m) => this.#pending.get(m.subject.slice(this.#prefix.length))?.(m),
@@ -26,6 +38,48 @@ export class ReplyMux {
     const token = (this.#next++).toString(36);
     this.#pending.set(token, onAnswer);
     return { reply: this.#prefix + token, done: () => this.#pending.delete(token) };
+  }
+
+  /**
+   * Every answer to a request, as gathered by `o`. A stall alone is not enough: on a
+   * loaded machine the real leader has answered 100+ ms after a stale one (CI), so the
+   * stall only starts once as many answers came as there are leaders to hear from.
+   * @throws a TimeoutError-named error when nothing answered; a NoRespondersError-named
+   *   one when nobody serves the subject.
+   */
+  gather(subject: string, body: string, o: GatherOptions): Promise<Msg[]> {
+    return new Promise((resolve, reject) => {
+      const out: Msg[] = [];
+      let stall: ReturnType<typeof setTimeout> | undefined;
+      const end = (): void => {
+        clearTimeout(deadline);
+        clearTimeout(stall);
+        channel.done();
+        if (out.length > 0) resolve(out);
+        else reject(Object.assign(new Error(`no answer to ${subject} within ${o.timeoutMs} ms`), { name: "TimeoutError" }));
+      };
+      const deadline = setTimeout(end, o.timeoutMs);
+      const channel = this.open((m) => {
+        if (isNoResponders(m)) {
+          if (out.length > 0) return;
+          clearTimeout(deadline);
+          channel.done();
+          reject(Object.assign(new Error(`no responders for ${subject}`), { name: "NoRespondersError" }));
+          return;
+        }
+        out.push(m);
+        if (out.length < o.minAnswers) return;
+        clearTimeout(stall);
+        stall = setTimeout(end, o.stallMs);
+      });
+      try {
+        this.#nc.publish(subject, body, { reply: channel.reply });
+      } catch (err) {
+        clearTimeout(deadline);
+        channel.done();
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
   }
 
   close(): void {

@@ -10,7 +10,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { freshestLastMessage, freshestStreamState, type LastMessage } from "./answers.ts";
 import { StoreUnavailableError } from "./errors.ts";
 import type { LeaderGuard } from "./leader-guard.ts";
-import type { ReplyMux } from "./reply-mux.ts";
+import type { GatherOptions, ReplyMux } from "./reply-mux.ts";
 import type { BucketNames } from "./messages.ts";
 import { mapUnavailable } from "./nats-errors.ts";
 import type { KvStoreConfig } from "./options.ts";
@@ -42,6 +42,11 @@ async function readMode(ctx: StoreContext, what: string): Promise<"fast" | "fres
   throw new StoreUnavailableError(`store unavailable during ${what}: no stream leader that has heard from a quorum of replicas answers (it may be cut off with a stale copy)`, false);
 }
 
+/** How many answers a freshest read waits for, and how long (the guard knows how many leaders answer). */
+export function gatherFor(ctx: StoreContext): GatherOptions {
+  return ctx.guard?.gather ?? { minAnswers: 1, stallMs: ctx.config.multiAnswerStallMs, timeoutMs: ctx.config.requestTimeoutMs };
+}
+
 /** The stream's sequence range, from the leader. */
 export interface StreamRange {
   /** Oldest message still kept (0 or last+1 when the stream holds none). */
@@ -57,7 +62,7 @@ export interface StreamRange {
 export async function streamRange(ctx: StoreContext, what: string): Promise<StreamRange> {
   const mode = await readMode(ctx, what);
   try {
-    if (mode === "freshest") return await freshestStreamState(ctx.nc, ctx.names.stream, ctx.config.multiAnswerStallMs, ctx.config.requestTimeoutMs);
+    if (mode === "freshest") return await freshestStreamState(ctx.replies, gatherFor(ctx), ctx.names.stream);
     const si = await ctx.jsm.streams.info(ctx.names.stream);
     return { first: si.state.first_seq, last: si.state.last_seq };
   } catch (err) {
@@ -73,7 +78,7 @@ export async function streamRange(ctx: StoreContext, what: string): Promise<Stre
 export async function leaderLastMessage(ctx: StoreContext, subject: string, what: string): Promise<LastMessage | null> {
   const mode = await readMode(ctx, what);
   try {
-    if (mode === "freshest") return await freshestLastMessage(ctx.nc, ctx.names.stream, subject, ctx.config.multiAnswerStallMs, ctx.config.requestTimeoutMs);
+    if (mode === "freshest") return await freshestLastMessage(ctx.replies, gatherFor(ctx), ctx.names.stream, subject);
     const sm = await ctx.jsm.streams.getMessage(ctx.names.stream, { last_by_subj: subject });
     return sm && { subject: sm.subject, seq: sm.seq, header: sm.header, data: sm.data };
   } catch (err) {
