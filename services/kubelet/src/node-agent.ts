@@ -92,16 +92,29 @@ export class NodeAgent {
     }
   }
 
-  private checkReady(node: NodeObject): void {
+  private checkReady(node: NodeObject, attempt = 0): void {
     const ready = node.status?.conditions?.find((c) => c.type === "Ready");
     if (!this.healthy || ready?.status === "True" || this.fixing) return;
     this.fixing = true;
     const status = { conditions: readyConditions(rfc3339()) };
     this.client
       .patch("nodes", undefined, this.cfg.nodeName, "application/merge-patch+json", { status }, { fieldManager: MANAGER, subresource: "status" })
-      .then(() => this.log.info({ node: this.cfg.nodeName }, "node marked Ready again"))
-      .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, "could not mark the node Ready"))
-      .finally(() => (this.fixing = false));
+      .then(() => {
+        this.fixing = false;
+        this.log.info({ node: this.cfg.nodeName }, "node marked Ready again");
+      })
+      .catch((err: unknown) => {
+        this.fixing = false;
+        // No event may follow (the Node stays as it is): try again from the cached Node,
+        // or the node would stay NotReady until the next full status refresh (minutes).
+        const retryInMs = Math.min(250 * 2 ** attempt, 5000);
+        this.log.warn({ err: (err as Error).message, retryInMs }, "could not mark the node Ready; retrying");
+        const t = setTimeout(() => {
+          const current = this.informer?.get(this.cfg.nodeName);
+          if (current) this.checkReady(current, attempt + 1);
+        }, retryInMs);
+        t.unref();
+      });
   }
 
   private async renewLease(): Promise<void> {
