@@ -45,6 +45,20 @@ describe("store: a stale leader answering beside the real one", () => {
     subs.push(impostor.subscribe(subject, { callback: (_err, msg) => void msg.respond(encode(stale)) }));
     if (real !== undefined) subs.push(impostor.subscribe(subject, { callback: (_err, msg) => void setTimeout(() => msg.respond(encode(real)), 30) }));
   }
+  /** Only a stale leader answers `subject`, always with `refusal`; returns the last refused write's id. */
+  async function loneRefuser(subject: string, refusal: unknown): Promise<() => string> {
+    let lastWriteId = "";
+    subs.push(
+      impostor.subscribe(subject, {
+        callback: (_err, msg) => {
+          lastWriteId = msg.headers?.get(WRITE_ID_HEADER) ?? "";
+          msg.respond(encode(refusal));
+        },
+      }),
+    );
+    await impostor.flush();
+    return () => lastWriteId;
+  }
   const wrongLast = (n: number) => ({ error: { code: 400, err_code: 10071, description: `wrong last sequence: ${n}` } });
   const opts = (readFreshest: CasPublishOptions["readFreshest"] = () => Promise.reject(new Error("not expected to read"))): CasPublishOptions => ({ timeoutMs: 300, readFreshest });
   /** The stream's newest message on the key: `seq`, written by `writeId`. */
@@ -68,18 +82,9 @@ describe("store: a stale leader answering beside the real one", () => {
 
   it("casPublish: a lone refusal quoting an older revision is checked against the stream: this write stored, another's, or nothing yet", async () => {
     // The real leader's answer never comes; only the stale one refuses.
-    let lastWriteId = "";
-    subs.push(
-      impostor.subscribe("fake.cas.lower", {
-        callback: (_err, msg) => {
-          lastWriteId = msg.headers?.get(WRITE_ID_HEADER) ?? "";
-          msg.respond(encode(wrongLast(7)));
-        },
-      }),
-    );
-    await impostor.flush();
+    const lastWriteId = await loneRefuser("fake.cas.lower", wrongLast(7));
     const publish = (read: CasPublishOptions["readFreshest"]) => casPublish(nc, mux, "fake.cas.lower", new Uint8Array(1), 11, opts(read));
-    await expect(publish(async () => newest(12, lastWriteId))).resolves.toBe(12);
+    await expect(publish(async () => newest(12, lastWriteId()))).resolves.toBe(12);
     await expect(publish(async () => newest(13))).rejects.toMatchObject({ name: "JetStreamApiError", code: 10071, message: "wrong last sequence: 13" });
     await expect(publish(async () => newest(11))).rejects.toMatchObject({ name: "TimeoutError" });
     await expect(publish(async () => Promise.reject(new Error("no leader")))).rejects.toMatchObject({ name: "TimeoutError" });
@@ -94,24 +99,15 @@ describe("store: a stale leader answering beside the real one", () => {
   });
 
   it("casPublish: a lone 10164 is checked against the stream while listening: this write stored, another's, or unknown", async () => {
-    let lastWriteId = "";
-    subs.push(
-      impostor.subscribe("fake.cas.inflight", {
-        callback: (_err, msg) => {
-          lastWriteId = msg.headers?.get(WRITE_ID_HEADER) ?? "";
-          msg.respond(encode(inFlight));
-        },
-      }),
-    );
-    await impostor.flush();
+    const lastWriteId = await loneRefuser("fake.cas.inflight", inFlight);
     const publish = (read: CasPublishOptions["readFreshest"]) => casPublish(nc, mux, "fake.cas.inflight", new Uint8Array(1), 11, opts(read));
-    await expect(publish(async () => newest(12, lastWriteId))).resolves.toBe(12);
+    await expect(publish(async () => newest(12, lastWriteId()))).resolves.toBe(12);
     await expect(publish(async () => newest(13))).rejects.toMatchObject({ name: "JetStreamApiError", code: 10071, message: "wrong last sequence: 13" });
     // The key stays at the expected revision: the write in flight may be this one.
     await expect(publish(async () => newest(11))).rejects.toMatchObject({ name: "TimeoutError" });
     // It lands a moment later: a later look sees it.
     let reads = 0;
-    await expect(publish(async () => (++reads < 3 ? newest(11) : newest(12, lastWriteId)))).resolves.toBe(12);
+    await expect(publish(async () => (++reads < 3 ? newest(11) : newest(12, lastWriteId())))).resolves.toBe(12);
     expect(reads).toBe(3);
   });
 
