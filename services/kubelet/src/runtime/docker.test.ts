@@ -265,7 +265,14 @@ describe.skipIf(skipReason !== undefined)("docker runtime", { timeout: 20_000 },
     expect(await Promise.all([readAll(tty.stdout), tty.exit])).toEqual(["is-a-tty\r\n", 0]);
 
     const shell = await rt.exec(c.id, ["sh"], { stdin: true, tty: true });
-    const output = readAll(shell.stdout);
+    let seen = "";
+    const output = (async () => {
+      for await (const chunk of shell.stdout ?? []) seen += String(chunk);
+      return seen;
+    })();
+    // Resize once the shell is up (its prompt shows): a resize before the exec has
+    // started can be lost on a loaded machine (CI), leaving the terminal without a size.
+    for (let i = 0; i < 100 && !seen.includes("# "); i++) await sleep(50);
     shell.resize?.(100, 40);
     await sleep(200);
     shell.stdin?.write("stty size; exit 4\n");
