@@ -141,7 +141,7 @@ describe("store: a stale leader answering beside the real one", () => {
     await impostor.flush();
     // Three answers: the two fakes and this server's own "no such stream". The real one
     // comes 30 ms after the stale one, later than the stall: only the count waits for it.
-    const got = await freshestLastMessage(mux, { minAnswers: 3, stallMs: 10, timeoutMs: 1000 }, "KV_fake", "$KV.fake.k");
+    const got = await freshestLastMessage(mux, { minAnswers: 3, minWaitMs: 1000, stallMs: 10, timeoutMs: 1000 }, "KV_fake", "$KV.fake.k");
     expect(got?.seq).toBe(9);
     expect(JSON.parse(Buffer.from(got!.data).toString())).toEqual({ seq: 9 });
     expect(got?.header?.get("KV-Operation")).toBe("PUT");

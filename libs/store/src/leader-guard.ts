@@ -134,21 +134,17 @@ export class LeaderGuard {
   }
 
   /**
-   * How to gather a read that every leader answers: wait for as many answers as leaders
-   * answered the last check, then for stragglers.
+   * How to gather a read that every leader answers: wait (for a check interval at most:
+   * a claimant may have stepped down since) for as many answers as leaders answered the
+   * last check, then for stragglers.
    */
   get gather(): GatherOptions {
-    return { minAnswers: this.#leaders, stallMs: this.#config.multiAnswerStallMs, timeoutMs: this.#config.requestTimeoutMs };
+    return { minAnswers: this.#leaders, minWaitMs: this.#config.leaderCheckIntervalMs, stallMs: this.#config.multiAnswerStallMs, timeoutMs: this.#config.requestTimeoutMs };
   }
 
-  /**
-   * The health for a read. Anything but "ok" is checked again first: a "suspect" verdict
-   * may be a finished election, and a "degraded" read must know how many servers claim
-   * the lead right now, not half a second ago (its gather waits for that many answers):
-   * the chaos suite saw a GET 0.5 s after a heal take the old leader's answer alone.
-   */
+  /** The health for a read: a "suspect" verdict is checked again first (it may be a finished election). */
   async healthNow(): Promise<LeaderHealth> {
-    if (this.health === "ok") return "ok";
+    if (this.health !== "suspect") return this.health;
     await this.check();
     return this.health;
   }
@@ -162,9 +158,9 @@ export class LeaderGuard {
   async #check(): Promise<LeaderHealth> {
     const views: LeaderView[] = [];
     try {
-      // As many answers as leaders the last round heard: a round that stopped at the
-      // first of two would see the stale one alone, or the young one alone.
-      for (const m of await this.#mux.gather(this.#subject, "", this.gather)) {
+      // Every answer until none came for a stall. Not the reads' count: a round that
+      // waited for a claimant that has since stepped down would hold up every read.
+      for (const m of await this.#mux.gather(this.#subject, "", { minAnswers: 1, minWaitMs: 0, stallMs: this.#config.multiAnswerStallMs, timeoutMs: this.#config.requestTimeoutMs })) {
         const view = leaderViewOf(m.json<StreamInfoAnswer>());
         if (view) views.push(view);
       }

@@ -10,8 +10,10 @@ import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node"
 
 /** When a request that several servers may answer has heard enough. */
 export interface GatherOptions {
-  /** Wait for at least this many answers (the leaders the guard last saw), unless the timeout comes first. */
+  /** Wait for at least this many answers (the leaders the guard last saw)... */
   minAnswers: number;
+  /** ...for this long at most; then one answer is enough. */
+  minWaitMs: number;
   /** Then stop once no further answer came for this long. */
   stallMs: number;
   /** Stop by then whatever came; nothing at all is a TimeoutError. */
@@ -50,25 +52,32 @@ export class ReplyMux {
   gather(subject: string, body: string, o: GatherOptions): Promise<Msg[]> {
     return new Promise((resolve, reject) => {
       const out: Msg[] = [];
+      let min = o.minAnswers;
       let stall: ReturnType<typeof setTimeout> | undefined;
       const end = (): void => {
         clearTimeout(deadline);
+        clearTimeout(relax);
         clearTimeout(stall);
         channel.done();
         if (out.length > 0) resolve(out);
         else reject(Object.assign(new Error(`no answer to ${subject} within ${o.timeoutMs} ms`), { name: "TimeoutError" }));
       };
       const deadline = setTimeout(end, o.timeoutMs);
+      const relax = setTimeout(() => {
+        min = 1;
+        if (out.length > 0) stall ??= setTimeout(end, o.stallMs);
+      }, o.minWaitMs);
       const channel = this.open((m) => {
         if (isNoResponders(m)) {
           if (out.length > 0) return;
           clearTimeout(deadline);
+          clearTimeout(relax);
           channel.done();
           reject(Object.assign(new Error(`no responders for ${subject}`), { name: "NoRespondersError" }));
           return;
         }
         out.push(m);
-        if (out.length < o.minAnswers) return;
+        if (out.length < min) return;
         clearTimeout(stall);
         stall = setTimeout(end, o.stallMs);
       });
@@ -76,6 +85,7 @@ export class ReplyMux {
         this.#nc.publish(subject, body, { reply: channel.reply });
       } catch (err) {
         clearTimeout(deadline);
+        clearTimeout(relax);
         channel.done();
         reject(err instanceof Error ? err : new Error(String(err)));
       }

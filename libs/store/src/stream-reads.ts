@@ -44,7 +44,7 @@ async function readMode(ctx: StoreContext, what: string): Promise<"fast" | "fres
 
 /** How many answers a freshest read waits for, and how long (the guard knows how many leaders answer). */
 export function gatherFor(ctx: StoreContext): GatherOptions {
-  return ctx.guard?.gather ?? { minAnswers: 1, stallMs: ctx.config.multiAnswerStallMs, timeoutMs: ctx.config.requestTimeoutMs };
+  return ctx.guard?.gather ?? { minAnswers: 1, minWaitMs: 0, stallMs: ctx.config.multiAnswerStallMs, timeoutMs: ctx.config.requestTimeoutMs };
 }
 
 /** The stream's sequence range, from the leader. */

@@ -91,7 +91,21 @@ export async function startDockerExec(
   };
   for (const o of outputs) o.on("drain", () => outputs.every((x) => !x.writableNeedDrain) && socket.resume());
   const demux = stderr ? new Demuxer((s, payload) => write(s === "stdout" ? stdout : stderr, payload)) : undefined;
-  const route = (buf: Buffer): void => (demux ? demux.push(buf) : write(stdout, buf));
+  // A resize sent before the command is running can be lost (the shell then has a
+  // terminal without a size: CI saw `stty size` fail). The size is sent again when the
+  // command first writes, which proves it runs.
+  let size: { cols: number; rows: number } | undefined;
+  let running = false;
+  const resize = (cols: number, rows: number): void =>
+    void client.execResize(execId, cols, rows).catch((err: unknown) => log.warn({ err: (err as Error).message, execId }, "exec resize failed"));
+  const route = (buf: Buffer): void => {
+    if (!running) {
+      running = true;
+      if (size) resize(size.cols, size.rows);
+    }
+    if (demux) demux.push(buf);
+    else write(stdout, buf);
+  };
   if (head.length > 0) route(head);
   socket.on("data", route);
   // Errors after the exec ended (EPIPE on a late stdin write, a reset) must not crash the kubelet.
@@ -108,7 +122,10 @@ export async function startDockerExec(
     stderr,
     exit,
     resize: opts.tty
-      ? (cols, rows) => void client.execResize(execId, cols, rows).catch((err: unknown) => log.warn({ err: (err as Error).message, execId }, "exec resize failed"))
+      ? (cols, rows) => {
+          size = { cols, rows };
+          resize(cols, rows);
+        }
       : undefined,
     kill: () => void killExec(client, execId, socket, log),
   };
