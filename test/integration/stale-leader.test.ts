@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type NatsConnection, type Subscription } from "@nats-io/transport-node";
-import { KvStore, objectKey, prefixFor } from "@flotilla/store";
+import { KvStore, objectKey, prefixFor, type KvStoreOptions } from "@flotilla/store";
 import { headers } from "@nats-io/transport-node";
 import { casPublish, freshestLastMessage, WRITE_ID_HEADER, type CasPublishOptions, type LastMessage } from "../../libs/store/src/answers.ts";
 import { ReplyMux } from "../../libs/store/src/reply-mux.ts";
@@ -45,19 +45,28 @@ describe("store: a stale leader answering beside the real one", () => {
     subs.push(impostor.subscribe(subject, { callback: (_err, msg) => void msg.respond(encode(stale)) }));
     if (real !== undefined) subs.push(impostor.subscribe(subject, { callback: (_err, msg) => void setTimeout(() => msg.respond(encode(real)), 30) }));
   }
-  /** Only a stale leader answers `subject`, always with `refusal`; returns the last refused write's id. */
-  async function loneRefuser(subject: string, refusal: unknown): Promise<() => string> {
+  /** A stale leader answering `subject`, always with `refusal`: the last refused write's id, and how many it refused. */
+  async function staleRefuser(subject: string, refusal: unknown): Promise<{ lastWriteId: () => string; refusals: () => number }> {
     let lastWriteId = "";
+    let refusals = 0;
     subs.push(
       impostor.subscribe(subject, {
         callback: (_err, msg) => {
+          refusals++;
           lastWriteId = msg.headers?.get(WRITE_ID_HEADER) ?? "";
           msg.respond(encode(refusal));
         },
       }),
     );
     await impostor.flush();
-    return () => lastWriteId;
+    return { lastWriteId: () => lastWriteId, refusals: () => refusals };
+  }
+  /** A store on a bucket of its own, closed after the suite. */
+  async function freshStore(options: Omit<KvStoreOptions, "bucket"> = {}): Promise<{ store: KvStore; bucket: string }> {
+    const bucket = freshBucket();
+    const store = await KvStore.create(nc, { bucket, ...options });
+    stores.push(store);
+    return { store, bucket };
   }
   const wrongLast = (n: number) => ({ error: { code: 400, err_code: 10071, description: `wrong last sequence: ${n}` } });
   const opts = (readFreshest: CasPublishOptions["readFreshest"] = () => Promise.reject(new Error("not expected to read"))): CasPublishOptions => ({ timeoutMs: 300, readFreshest });
@@ -82,7 +91,7 @@ describe("store: a stale leader answering beside the real one", () => {
 
   it("casPublish: a lone refusal quoting an older revision is checked against the stream: this write stored, another's, or nothing yet", async () => {
     // The real leader's answer never comes; only the stale one refuses.
-    const lastWriteId = await loneRefuser("fake.cas.lower", wrongLast(7));
+    const { lastWriteId } = await staleRefuser("fake.cas.lower", wrongLast(7));
     const publish = (read: CasPublishOptions["readFreshest"]) => casPublish(nc, mux, "fake.cas.lower", new Uint8Array(1), 11, opts(read));
     await expect(publish(async () => newest(12, lastWriteId()))).resolves.toBe(12);
     await expect(publish(async () => newest(13))).rejects.toMatchObject({ name: "JetStreamApiError", code: 10071, message: "wrong last sequence: 13" });
@@ -99,7 +108,7 @@ describe("store: a stale leader answering beside the real one", () => {
   });
 
   it("casPublish: a lone 10164 is checked against the stream while listening: this write stored, another's, or unknown", async () => {
-    const lastWriteId = await loneRefuser("fake.cas.inflight", inFlight);
+    const { lastWriteId } = await staleRefuser("fake.cas.inflight", inFlight);
     const publish = (read: CasPublishOptions["readFreshest"]) => casPublish(nc, mux, "fake.cas.inflight", new Uint8Array(1), 11, opts(read));
     await expect(publish(async () => newest(12, lastWriteId()))).resolves.toBe(12);
     await expect(publish(async () => newest(13))).rejects.toMatchObject({ name: "JetStreamApiError", code: 10071, message: "wrong last sequence: 13" });
@@ -112,24 +121,13 @@ describe("store: a stale leader answering beside the real one", () => {
   });
 
   it("a compare-and-set write a stale leader refuses with 10164 but the real one stores is reported as written", async () => {
-    const bucket = freshBucket();
-    const store = await KvStore.create(nc, { bucket });
-    stores.push(store);
+    const { store, bucket } = await freshStore();
     const key = objectKey("configmaps", "default", "cas-inflight");
     const r1 = await store.create(key, { v: 1 });
-    let refusals = 0;
-    subs.push(
-      impostor.subscribe(`$KV.${bucket}.${key}`, {
-        callback: (_err, msg) => {
-          refusals++;
-          msg.respond(encode(inFlight));
-        },
-      }),
-    );
-    await impostor.flush();
+    const { refusals } = await staleRefuser(`$KV.${bucket}.${key}`, inFlight);
     const r2 = await store.update(key, { v: 2 }, r1);
     await impostor.flush();
-    expect(refusals).toBe(1);
+    expect(refusals()).toBe(1);
     expect(await store.get(key)).toEqual({ key, revision: r2, value: { v: 2 } });
     // And a real conflict behind a 10164 is still a conflict.
     await expect(store.update(key, { v: 3 }, r1)).rejects.toMatchObject({ name: "RevisionMismatchError" });
@@ -148,35 +146,23 @@ describe("store: a stale leader answering beside the real one", () => {
   });
 
   it("a compare-and-set write refused by the stale leader but stored by the real one is reported as written", async () => {
-    const bucket = freshBucket();
-    const store = await KvStore.create(nc, { bucket });
-    stores.push(store);
+    const { store, bucket } = await freshStore();
     const key = objectKey("configmaps", "default", "cas");
     const r1 = await store.create(key, { v: 1 });
     const r2 = await store.update(key, { v: 2 }, r1);
     // The old leader's copy stopped at r1: it refuses a write expecting r2, at once.
-    let refusals = 0;
-    subs.push(
-      impostor.subscribe(`$KV.${bucket}.${key}`, {
-        callback: (_err, msg) => {
-          refusals++;
-          msg.respond(encode({ error: { code: 400, err_code: 10071, description: `wrong last sequence: ${r1}` } }));
-        },
-      }),
-    );
-    await impostor.flush();
+    const { refusals } = await staleRefuser(`$KV.${bucket}.${key}`, wrongLast(r1));
 
     const r3 = await store.update(key, { v: 3 }, r2);
     // The real ack may overtake the impostor's delivery: its PONG comes after the message.
     await impostor.flush();
-    expect(refusals).toBe(1);
+    expect(refusals()).toBe(1);
     expect(r3).toBeGreaterThan(r2);
     expect(await store.get(key)).toEqual({ key, revision: r3, value: { v: 3 } });
   });
 
   it("a refusal the real leader gives still wins: a stale expectation is a conflict", async () => {
-    const store = await KvStore.create(nc, { bucket: freshBucket() });
-    stores.push(store);
+    const { store } = await freshStore();
     const key = objectKey("configmaps", "default", "lost-race");
     const r1 = await store.create(key, { v: 1 });
     await store.update(key, { v: 2 }, r1);
@@ -184,10 +170,8 @@ describe("store: a stale leader answering beside the real one", () => {
   });
 
   it("while two servers claim the lead, a read takes the freshest answer, not the first", async () => {
-    const bucket = freshBucket();
     // The real stream has one replica: its guard checks seldom unless told otherwise.
-    const store = await KvStore.create(nc, { bucket, leaderCheckIntervalMs: 50, singleReplicaCheckIntervalMs: 50, leaderSettleMs: 200 });
-    stores.push(store);
+    const { store, bucket } = await freshStore({ leaderCheckIntervalMs: 50, singleReplicaCheckIntervalMs: 50, leaderSettleMs: 200 });
     const key = objectKey("configmaps", "default", "read");
     const r1 = await store.create(key, { v: 1 });
     const r2 = await store.update(key, { v: 2 }, r1);

@@ -17,7 +17,7 @@ import { headers as natsHeaders } from "@nats-io/transport-node";
 import { MsgHdrsImpl } from "@nats-io/nats-core/internal";
 import type { MsgHdrs, NatsConnection } from "@nats-io/transport-node";
 import { wrongLastSequence } from "./nats-errors.ts";
-import { isNoResponders, type GatherOptions, type ReplyMux } from "./reply-mux.ts";
+import { isNoResponders, timeoutError, type GatherOptions, type ReplyMux } from "./reply-mux.ts";
 
 /** A JetStream API error answer, shaped like nats.js's JetStreamApiError for nats-errors.ts. */
 export class JsApiAnswerError extends Error {
@@ -32,11 +32,6 @@ export class JsApiAnswerError extends Error {
     this.code = error.err_code ?? 0;
     this.status = error.code ?? 500;
   }
-}
-
-/** The same name nats.js gives a request nobody answered in time: a write's outcome is then unknown. */
-function timeoutError(message: string): Error {
-  return Object.assign(new Error(message), { name: "TimeoutError" });
 }
 
 const API_PREFIX = "$JS.API";
@@ -73,10 +68,15 @@ type Verdict = { kind: "stored"; seq: number } | { kind: "lost"; seq: number } |
  * lost for good (the leader compares against that sequence now). The expected one, or
  * an older copy: still open — a write in flight may yet land, ours or another's.
  */
-export function judgeNewest(newest: LastMessage | null, writeId: string, expected: number): Verdict {
+function judgeNewest(newest: LastMessage | null, writeId: string, expected: number): Verdict {
   if (newest && newest.header?.get(WRITE_ID_HEADER) === writeId) return { kind: "stored", seq: newest.seq };
   const seq = newest?.seq ?? 0;
   return seq > expected ? { kind: "lost", seq } : { kind: "open" };
+}
+
+/** The refusal the server gives a lost compare-and-set, for a loss found by reading the stream. */
+function lostTo(seq: number): JsApiAnswerError {
+  return new JsApiAnswerError({ code: 400, err_code: 10071, description: `wrong last sequence: ${seq}` });
 }
 
 /**
@@ -111,6 +111,7 @@ export async function casPublish(nc: NatsConnection, mux: ReplyMux, subject: str
   const writeId = WRITE_ID_PREFIX + (writeIds++).toString(36);
   h.set("Nats-Expected-Last-Subject-Sequence", String(expected));
   h.set(WRITE_ID_HEADER, writeId);
+  const probeDelayMs = o.probeDelayMs ?? 25;
   const answer = await new Promise<number | JsApiAnswerError | undefined>((resolve, reject) => {
     let doubtful: JsApiAnswerError | undefined;
     let settled = false;
@@ -132,8 +133,8 @@ export async function casPublish(nc: NatsConnection, mux: ReplyMux, subject: str
       }
       if (settled) return;
       if (v.kind === "stored" && finish()) resolve(v.seq);
-      else if (v.kind === "lost" && finish()) reject(new JsApiAnswerError({ code: 400, err_code: 10071, description: `wrong last sequence: ${v.seq}` }));
-      else probeTimer = setTimeout(() => void probe(), o.probeDelayMs ?? 25);
+      else if (v.kind === "lost" && finish()) reject(lostTo(v.seq));
+      else probeTimer = setTimeout(() => void probe(), probeDelayMs);
     };
     const timer = setTimeout(() => {
       if (finish()) resolve(doubtful);
@@ -157,7 +158,7 @@ export async function casPublish(nc: NatsConnection, mux: ReplyMux, subject: str
       const err = new JsApiAnswerError(r.error ?? { description: "invalid publish acknowledgement" });
       if (isDoubtful(err, expected)) {
         // Possibly a stale leader's, or a write in flight: keep listening, and look.
-        if (!doubtful) probeTimer = setTimeout(() => void probe(), o.probeDelayMs ?? 25);
+        if (!doubtful) probeTimer = setTimeout(() => void probe(), probeDelayMs);
         doubtful ??= err;
         return;
       }
@@ -178,12 +179,11 @@ export async function casPublish(nc: NatsConnection, mux: ReplyMux, subject: str
   } catch {
     throw timeoutError(`only a doubtful refusal came (${answer.message}), and the key could not be read back; the write may have been stored`);
   }
-  const v = judgeNewest(newest, writeId, expected);
-  if (v.kind === "stored") return v.seq;
-  const seq = v.kind === "lost" ? v.seq : (newest?.seq ?? 0);
+  if (judgeNewest(newest, writeId, expected).kind === "stored") return newest!.seq;
+  const seq = newest?.seq ?? 0;
   // Below the expected sequence on every leader that answered, the real one included
   // (had it got the write, it would have answered by now): it cannot land any more.
-  if (seq !== expected) throw new JsApiAnswerError({ code: 400, err_code: 10071, description: `wrong last sequence: ${seq}` });
+  if (seq !== expected) throw lostTo(seq);
   throw timeoutError(`only a doubtful refusal came (${answer.message}) and the key is still at ${expected}; the write may yet be stored`);
 }
 

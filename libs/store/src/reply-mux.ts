@@ -54,13 +54,16 @@ export class ReplyMux {
       const out: Msg[] = [];
       let min = o.minAnswers;
       let stall: ReturnType<typeof setTimeout> | undefined;
-      const end = (): void => {
+      const stop = (): void => {
         clearTimeout(deadline);
         clearTimeout(relax);
         clearTimeout(stall);
         channel.done();
+      };
+      const end = (): void => {
+        stop();
         if (out.length > 0) resolve(out);
-        else reject(Object.assign(new Error(`no answer to ${subject} within ${o.timeoutMs} ms`), { name: "TimeoutError" }));
+        else reject(timeoutError(`no answer to ${subject} within ${o.timeoutMs} ms`));
       };
       const deadline = setTimeout(end, o.timeoutMs);
       const relax = setTimeout(() => {
@@ -70,9 +73,7 @@ export class ReplyMux {
       const channel = this.open((m) => {
         if (isNoResponders(m)) {
           if (out.length > 0) return;
-          clearTimeout(deadline);
-          clearTimeout(relax);
-          channel.done();
+          stop();
           reject(Object.assign(new Error(`no responders for ${subject}`), { name: "NoRespondersError" }));
           return;
         }
@@ -84,9 +85,7 @@ export class ReplyMux {
       try {
         this.#nc.publish(subject, body, { reply: channel.reply });
       } catch (err) {
-        clearTimeout(deadline);
-        clearTimeout(relax);
-        channel.done();
+        stop();
         reject(err instanceof Error ? err : new Error(String(err)));
       }
     });
@@ -96,6 +95,11 @@ export class ReplyMux {
     this.#pending.clear();
     this.#sub.unsubscribe();
   }
+}
+
+/** The same name nats.js gives a request nobody answered in time: a write's outcome is then unknown. */
+export function timeoutError(message: string): Error {
+  return Object.assign(new Error(message), { name: "TimeoutError" });
 }
 
 /** The server's "no responders" status: nobody subscribes to the request's subject. */
