@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 interface JsonReport {
+  testResults?: { name: string; assertionResults?: { fullName: string; status: string; failureMessages?: string[] }[] }[];
   numPassedTests: number;
   numFailedTests: number;
   numPendingTests: number;
@@ -28,6 +29,11 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let status = 0;
+/** Each failed test and the start of its message: repeated at the end, where a CI log's tail shows them. */
+const failures: string[] = [];
+const MESSAGE_CHARS = 1500;
+// eslint-disable-next-line no-control-regex
+const plain = (text: string): string => text.replace(/\x1b\[[0-9;]*m/g, "");
 const phases = process.argv.length > 2 ? [process.argv.slice(2)] : PHASES;
 phases.forEach((phase, i) => {
   const out = join(dir, `report-${i}.json`);
@@ -40,10 +46,18 @@ phases.forEach((phase, i) => {
     skipped += report.numPendingTests + report.numTodoTests;
     // A suite that failed to load has no failed test but is a failure all the same.
     if (!report.success && report.numFailedTests === 0) failed += 1;
+    for (const file of report.testResults ?? []) {
+      for (const t of file.assertionResults ?? []) {
+        if (t.status !== "failed") continue;
+        const message = plain((t.failureMessages ?? []).join("\n")).split("\n").filter((l) => !/^\s+at /.test(l)).slice(0, 4).join(" | ");
+        failures.push(`- ${file.name.replace(`${process.cwd()}/`, "")} > ${t.fullName}\n    ${message.slice(0, MESSAGE_CHARS)}`);
+      }
+    }
   } catch {
     failed += 1;
   }
 });
 rmSync(dir, { recursive: true, force: true });
+if (failures.length > 0) console.log(`failed tests:\n${failures.join("\n")}`);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
 process.exit(failed > 0 || status !== 0 ? 1 : 0);

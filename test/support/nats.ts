@@ -46,6 +46,10 @@ export interface NatsServerHandle {
   kill9(): Promise<void>;
   /** Stop gracefully if running, start again on the same port and store, wait until ready. */
   restart(): Promise<void>;
+  /** SIGSTOP: the process holds its connections but answers nothing, like a server cut off from the network. */
+  pause(): void;
+  /** SIGCONT after pause(): it carries on from where it stopped, believing what it believed then. */
+  resume(): void;
   /** The tail of the server's log, for diagnosing a failed test. */
   logs(): string;
 }
@@ -105,6 +109,8 @@ async function launchNatsServer(options: NatsServerOptions): Promise<NatsServerH
     const c = child;
     child = undefined;
     if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    // A paused process would hold the signal until the kill 10 s later.
+    c.kill("SIGCONT");
     const exited = new Promise<void>((res) => c.once("exit", () => res()));
     c.kill(signal);
     const timer = setTimeout(() => c.kill("SIGKILL"), 10_000);
@@ -130,6 +136,8 @@ async function launchNatsServer(options: NatsServerOptions): Promise<NatsServerH
       await launch();
       if (options.jetstream !== false && !options.cluster) await waitForJetStream([`nats://127.0.0.1:${port}`], readyTimeoutMs);
     },
+    pause: () => void child?.kill("SIGSTOP"),
+    resume: () => void child?.kill("SIGCONT"),
     logs: () => log,
   };
 }

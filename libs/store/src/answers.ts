@@ -15,7 +15,7 @@
 import { headers as natsHeaders } from "@nats-io/transport-node";
 // nats.js's own parser of a stored message's header block (STREAM.MSG.GET returns it base64'd).
 import { MsgHdrsImpl } from "@nats-io/nats-core/internal";
-import type { MsgHdrs, NatsConnection } from "@nats-io/transport-node";
+import type { Msg, MsgHdrs, NatsConnection } from "@nats-io/transport-node";
 import { wrongLastSequence } from "./nats-errors.ts";
 import { isNoResponders, timeoutError, type GatherOptions, type ReplyMux } from "./reply-mux.ts";
 
@@ -194,7 +194,16 @@ interface MsgGetAnswer {
 
 /** STREAM.MSG.GET last_by_subj, keeping the freshest of every leader's answer (null: no message). */
 export async function freshestLastMessage(mux: ReplyMux, gather: GatherOptions, stream: string, subject: string): Promise<LastMessage | null> {
-  const msgs = await mux.gather(`${API_PREFIX}.STREAM.MSG.GET.${stream}`, JSON.stringify({ last_by_subj: subject }), gather);
+  return freshestOf(await gatherLastMessages(mux, gather, stream, subject));
+}
+
+/** Every leader's answer to STREAM.MSG.GET last_by_subj, as gathered by `gather`. */
+export function gatherLastMessages(mux: ReplyMux, gather: GatherOptions, stream: string, subject: string): Promise<Msg[]> {
+  return mux.gather(`${API_PREFIX}.STREAM.MSG.GET.${stream}`, JSON.stringify({ last_by_subj: subject }), gather);
+}
+
+/** The answer with the highest sequence: a stale copy is a prefix of the committed log. */
+export function freshestOf(msgs: readonly Msg[]): LastMessage | null {
   let best: LastMessage | null = null;
   let notFound = false;
   let failure: JsApiAnswerError | undefined;
@@ -215,22 +224,5 @@ export async function freshestLastMessage(mux: ReplyMux, gather: GatherOptions, 
     };
   }
   if (best || notFound) return best;
-  throw failure!;
-}
-
-/** STREAM.INFO's sequence range, keeping the answer with the highest last sequence. */
-export async function freshestStreamState(mux: ReplyMux, gather: GatherOptions, stream: string): Promise<{ first: number; last: number }> {
-  const msgs = await mux.gather(`${API_PREFIX}.STREAM.INFO.${stream}`, "", gather);
-  let best: { first: number; last: number } | undefined;
-  let failure: JsApiAnswerError | undefined;
-  for (const m of msgs) {
-    const a = m.json<{ state?: { first_seq: number; last_seq: number }; error?: { code?: number; err_code?: number; description?: string } }>();
-    if (a.error || !a.state) {
-      failure ??= new JsApiAnswerError(a.error ?? { description: "invalid stream info" });
-      continue;
-    }
-    if (!best || a.state.last_seq > best.last) best = { first: a.state.first_seq, last: a.state.last_seq };
-  }
-  if (best) return best;
   throw failure!;
 }

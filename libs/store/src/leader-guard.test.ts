@@ -34,6 +34,14 @@ describe("leaderViewOf", () => {
     expect(aged?.ageMs).toBeLessThan(5000);
   });
 
+  it("a follower with no active time has not been heard from since the election: silent as long as the leader has led", () => {
+    const v = leaderViewOf({ config: { num_replicas: 3 }, cluster: { leader: "m2", leader_since: new Date(Date.now() - 3000).toISOString(), replicas: [{ name: "m1" }, { name: "m3", active: 200_000_000 }] } })!;
+    expect(v.followers[0]!.activeMs).toBeGreaterThanOrEqual(3000);
+    expect(v.followers[1]!.activeMs).toBe(200);
+    // The old leader, cut off since before the election: not to be trusted alone.
+    expect(assessLeaders([v], limits)).toBe("degraded");
+  });
+
   it("ignores an error answer", () => {
     expect(leaderViewOf({ error: { code: 503 } })).toBeUndefined();
   });

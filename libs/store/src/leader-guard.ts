@@ -45,6 +45,15 @@ export interface LeaderView {
   /** The stream's configured replicas. */
   replicas: number;
   followers: PeerView[];
+  /** The stream's sequence range in this leader's copy (a stale copy's ends lower). */
+  firstSeq?: number;
+  lastSeq?: number;
+}
+
+/** One round of STREAM.INFO: every claimant that answered, and the verdict on them. */
+export interface Census {
+  health: LeaderHealth;
+  views: LeaderView[];
 }
 
 export interface GuardLimits {
@@ -79,6 +88,7 @@ const UNHEARD_MARGIN_MS = 1000;
 
 interface StreamInfoAnswer {
   config?: { num_replicas?: number };
+  state?: { first_seq?: number; last_seq?: number };
   cluster?: { leader?: string; leader_since?: string; replicas?: { name: string; active?: number }[] };
   error?: unknown;
 }
@@ -87,10 +97,15 @@ interface StreamInfoAnswer {
 export function leaderViewOf(answer: StreamInfoAnswer): LeaderView | undefined {
   if (answer.error !== undefined || !answer.config) return undefined;
   const replicas = answer.config.num_replicas ?? 1;
-  // `active` is in nanoseconds.
-  const followers = (answer.cluster?.replicas ?? []).map((r) => ({ name: r.name, activeMs: (r.active ?? 0) / 1e6 }));
   const since = answer.cluster?.leader_since ? Date.parse(answer.cluster.leader_since) : Number.NaN;
-  return { leader: answer.cluster?.leader ?? "", replicas, followers, ...(Number.isNaN(since) ? {} : { ageMs: Date.now() - since }) };
+  const ageMs = Number.isNaN(since) ? undefined : Math.max(0, Date.now() - since);
+  // `active` is in nanoseconds. No time at all means never heard: a server turning
+  // candidate forgets when it last heard from each peer (nats-server 2.15), so a new
+  // leader lists the old one, cut off since, without one. That silence is as old as the
+  // leadership at least (measured: test/integration/frozen-leader.test.ts).
+  const followers = (answer.cluster?.replicas ?? []).map((r) => ({ name: r.name, activeMs: r.active ? r.active / 1e6 : (ageMs ?? 0) }));
+  const range = answer.state ? { firstSeq: answer.state.first_seq ?? 0, lastSeq: answer.state.last_seq ?? 0 } : {};
+  return { leader: answer.cluster?.leader ?? "", replicas, followers, ...range, ...(ageMs === undefined ? {} : { ageMs }) };
 }
 
 export class LeaderGuard {
@@ -102,7 +117,9 @@ export class LeaderGuard {
   #replicas = 1;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
-  #checking: Promise<LeaderHealth> | undefined;
+  #checking: Promise<Census> | undefined;
+  /** The round after the one in flight, shared by every census() that came during it. */
+  #queued: Promise<Census> | undefined;
   /** Distinct servers that claimed the lead in the last round that heard any. */
   #leaders = 1;
 
@@ -150,12 +167,35 @@ export class LeaderGuard {
   }
 
   /** One round: every answer within the stall window. Concurrent callers share a round. */
-  check(): Promise<LeaderHealth> {
+  async check(): Promise<LeaderHealth> {
+    return (await this.#round()).health;
+  }
+
+  /**
+   * A round that starts no earlier than this call, for a wary read: a server that came
+   * back since the last round (a healed old leader) is among its answers. Callers that
+   * come while a round is in flight share the next one, so rounds never pile up.
+   */
+  census(): Promise<Census> {
+    if (!this.#checking) return this.#round();
+    this.#queued ??= this.#checking.then(
+      () => this.#startQueued(),
+      () => this.#startQueued(),
+    );
+    return this.#queued;
+  }
+
+  #startQueued(): Promise<Census> {
+    this.#queued = undefined;
+    return this.#round();
+  }
+
+  #round(): Promise<Census> {
     this.#checking ??= this.#check().finally(() => (this.#checking = undefined));
     return this.#checking;
   }
 
-  async #check(): Promise<LeaderHealth> {
+  async #check(): Promise<Census> {
     const views: LeaderView[] = [];
     try {
       // Every answer until none came for a stall. Not the reads' count: a round that
@@ -174,7 +214,7 @@ export class LeaderGuard {
     }
     this.#last = health;
     if (health !== "ok") this.#lastBadMs = performance.now();
-    return health;
+    return { health, views };
   }
 
   #schedule(): void {

@@ -7,9 +7,9 @@
 import { DeliverPolicy } from "@nats-io/jetstream";
 import type { Consumer, ConsumerMessages, JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { freshestLastMessage, freshestStreamState, type LastMessage } from "./answers.ts";
+import { freshestOf, gatherLastMessages, type LastMessage } from "./answers.ts";
 import { StoreUnavailableError } from "./errors.ts";
-import type { LeaderGuard } from "./leader-guard.ts";
+import type { Census, LeaderGuard } from "./leader-guard.ts";
 import type { GatherOptions, ReplyMux } from "./reply-mux.ts";
 import type { BucketNames } from "./messages.ts";
 import { mapUnavailable } from "./nats-errors.ts";
@@ -32,19 +32,31 @@ export interface StoreContext {
 }
 
 /**
- * How a leader read must be made now: "fast" (the first answer), "freshest" (every
- * answer, the highest sequence wins), or refused while no leader has a quorum.
+ * How a leader read must be made now: "fast" (the first answer), "wary" (every
+ * leader's answer, checked against a census of the claimants), or refused while no
+ * leader has a quorum.
  */
-async function readMode(ctx: StoreContext, what: string): Promise<"fast" | "freshest"> {
+async function readMode(ctx: StoreContext, what: string): Promise<"fast" | "wary"> {
   const health = ctx.guard ? await ctx.guard.healthNow() : "ok";
   if (health === "ok") return "fast";
-  if (health === "degraded") return "freshest";
-  throw new StoreUnavailableError(`store unavailable during ${what}: no stream leader that has heard from a quorum of replicas answers (it may be cut off with a stale copy)`, false);
+  if (health === "degraded") return "wary";
+  throw unavailable(what);
+}
+
+function unavailable(what: string, why = "no stream leader that has heard from a quorum of replicas answers (it may be cut off with a stale copy)"): StoreUnavailableError {
+  return new StoreUnavailableError(`store unavailable during ${what}: ${why}`, false);
 }
 
 /** How many answers a freshest read waits for, and how long (the guard knows how many leaders answer). */
 export function gatherFor(ctx: StoreContext): GatherOptions {
   return ctx.guard?.gather ?? { minAnswers: 1, minWaitMs: 0, stallMs: ctx.config.multiAnswerStallMs, timeoutMs: ctx.config.requestTimeoutMs };
+}
+
+/** A census that found a leader with a quorum among its claimants; refuses the read otherwise. */
+async function trustedCensus(guard: LeaderGuard, what: string): Promise<Census> {
+  const census = await guard.census();
+  if (census.health === "suspect") throw unavailable(what);
+  return census;
 }
 
 /** The stream's sequence range, from the leader. */
@@ -57,12 +69,19 @@ export interface StreamRange {
 
 /**
  * STREAM.INFO: in a cluster only the stream leader answers it, so `last` is never
- * behind a write that was acknowledged before the call.
+ * behind a write that was acknowledged before the call. While wary, every claimant's
+ * answer comes with its name and followers (a census), and the highest range wins
+ * once a leader with a quorum is among them.
  */
 export async function streamRange(ctx: StoreContext, what: string): Promise<StreamRange> {
   const mode = await readMode(ctx, what);
   try {
-    if (mode === "freshest") return await freshestStreamState(ctx.replies, gatherFor(ctx), ctx.names.stream);
+    if (mode === "wary") {
+      const views = (await trustedCensus(ctx.guard!, what)).views.filter((v) => v.lastSeq !== undefined);
+      if (views.length === 0) throw unavailable(what, "no stream leader reported the stream's state");
+      const best = views.reduce((a, b) => (b.lastSeq! > a.lastSeq! ? b : a));
+      return { first: best.firstSeq ?? 0, last: best.lastSeq! };
+    }
     const si = await ctx.jsm.streams.info(ctx.names.stream);
     return { first: si.state.first_seq, last: si.state.last_seq };
   } catch (err) {
@@ -74,11 +93,25 @@ export async function streamRange(ctx: StoreContext, what: string): Promise<Stre
  * STREAM.MSG.GET (`last_by_subj`): answered by the stream leader only, unlike DIRECT.GET
  * which any replica may answer from a possibly stale copy. `subject` may contain
  * wildcards: then the newest message on any matching subject is returned.
+ *
+ * While wary, the answers cannot say who gave them, so a census runs beside the read:
+ * the read needs an answer from every claimant it names (one of them has a quorum),
+ * and keeps the highest sequence. Counting from the guard's last round is not enough:
+ * an old leader whose network came back since answers first, and the real leader's
+ * answer may come after the stall (the chaos suite's stale reads right after a heal).
  */
 export async function leaderLastMessage(ctx: StoreContext, subject: string, what: string): Promise<LastMessage | null> {
   const mode = await readMode(ctx, what);
   try {
-    if (mode === "freshest") return await freshestLastMessage(ctx.replies, gatherFor(ctx), ctx.names.stream, subject);
+    if (mode === "wary") {
+      const gather = gatherFor(ctx);
+      const [census, answers] = await Promise.all([trustedCensus(ctx.guard!, what), gatherLastMessages(ctx.replies, gather, ctx.names.stream, subject)]);
+      const claimants = new Set(census.views.map((v) => v.leader)).size;
+      let msgs = answers;
+      if (msgs.length < claimants) msgs = await gatherLastMessages(ctx.replies, { ...gather, minAnswers: claimants }, ctx.names.stream, subject);
+      if (msgs.length < claimants) throw unavailable(what, `${claimants} servers claim the stream's lead and only ${msgs.length} answered the read`);
+      return freshestOf(msgs);
+    }
     const sm = await ctx.jsm.streams.getMessage(ctx.names.stream, { last_by_subj: subject });
     return sm && { subject: sm.subject, seq: sm.seq, header: sm.header, data: sm.data };
   } catch (err) {

@@ -61,11 +61,23 @@ export const holderMaster = (identity: string): string => identity.split("_")[0]
 
 /** Create a ConfigMap through one master; true only when the API acknowledged it. */
 export async function tryCreateConfigMap(m: Master, namespace: string, name: string, timeoutMs: number): Promise<boolean> {
+  return (await createConfigMap(m, namespace, name, timeoutMs)) === "ok";
+}
+
+/** "ok", or why the create was not acknowledged: "m2 503 ServiceUnavailable", "m2 no answer", ... */
+async function createConfigMap(m: Master, namespace: string, name: string, timeoutMs: number): Promise<string> {
   try {
     const r = await apiRequest(m.api, "POST", `/api/v1/namespaces/${namespace}/configmaps`, { apiVersion: "v1", kind: "ConfigMap", metadata: { name }, data: { at: String(Date.now()) } }, timeoutMs);
-    return r.status === 201 || r.status === 200;
-  } catch {
-    return false;
+    if (r.status === 201 || r.status === 200) return "ok";
+    let reason = "";
+    try {
+      reason = (JSON.parse(r.body) as { reason?: string }).reason ?? "";
+    } catch {
+      // not a Status: the code says enough
+    }
+    return `${m.name} ${r.status} ${reason}`.trim();
+  } catch (e) {
+    return `${m.name} ${/no answer/.test(String(e)) ? "no answer" : "connection error"}`;
   }
 }
 
@@ -78,19 +90,31 @@ export async function timeUntil(t0: number, probe: () => Promise<boolean>, timeo
   return undefined;
 }
 
+export interface WriteProbe {
+  /** ms from t0 to the first acknowledged write; undefined when none was. */
+  ms: number | undefined;
+  /** The acknowledged ConfigMap's name. */
+  name: string;
+  /** How the writes before it failed, counted: "12× m2 503 ServiceUnavailable, 3× m3 no answer". */
+  failures: string;
+}
+
 /**
  * Keep writing through the given masters in turn (each write under a fresh name, so a
- * write that timed out but landed does no harm) until one is acknowledged: its name and
- * the ms from `t0`, or undefined past `timeoutMs`.
+ * write that timed out but landed does no harm) until one is acknowledged or `timeoutMs`
+ * has passed since `t0`.
  */
-export async function firstWrite(masters: readonly Master[], namespace: string, prefix: string, t0: number, timeoutMs: number): Promise<{ ms: number; name: string } | undefined> {
+export async function firstWrite(masters: readonly Master[], namespace: string, prefix: string, t0: number, timeoutMs: number): Promise<WriteProbe> {
   let i = 0;
   let name = "";
-  const ms = await timeUntil(t0, () => {
+  const failed = new Map<string, number>();
+  const ms = await timeUntil(t0, async () => {
     name = `${prefix}-${i}`;
-    return tryCreateConfigMap(masters[i++ % masters.length]!, namespace, name, 1000);
+    const outcome = await createConfigMap(masters[i++ % masters.length]!, namespace, name, 1000);
+    if (outcome !== "ok") failed.set(outcome, (failed.get(outcome) ?? 0) + 1);
+    return outcome === "ok";
   }, timeoutMs, 50);
-  return ms === undefined ? undefined : { ms, name };
+  return { ms, name, failures: [...failed].map(([why, n]) => `${n}× ${why}`).join(", ") };
 }
 
 export interface StoreInfo {
@@ -133,6 +157,26 @@ export class StoreView {
       }
     }
     return undefined;
+  }
+
+  /**
+   * The stream's cluster as each master's server reports it, on one line, for a failure
+   * message: "m2: leader m1 since 12:00:01, m3 current lag 0 seen 0.4 s ago; m3: no answer (timeout)".
+   */
+  async describe(via: readonly string[] = [...this.conns.keys()]): Promise<string> {
+    const views = await Promise.all(via.map(async (name) => {
+      const nc = this.conns.get(name);
+      if (!nc || nc.isClosed()) return `${name}: no connection`;
+      try {
+        const jsm = await jetstreamManager(nc, { timeout: 2000 });
+        const c = (await jsm.streams.info(STORE_STREAM)).cluster;
+        const peers = (c?.replicas ?? []).map((r) => `${r.name} ${r.current ? "current" : "behind"}${r.offline ? " offline" : ""} lag ${r.lag ?? 0} seen ${((r.active ?? 0) / 1e9).toFixed(1)} s ago`);
+        return `${name}: leader ${c?.leader || "none"}${c?.leader_since ? ` since ${c.leader_since.slice(11, 23)}` : ""}, ${peers.join(", ")}`;
+      } catch (e) {
+        return `${name}: no answer (${(e as Error).message})`;
+      }
+    }));
+    return views.join("; ");
   }
 
   /** Ask the stream's leader to step down (JetStream elects another); through master `via`. */
