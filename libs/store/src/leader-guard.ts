@@ -14,9 +14,10 @@
  * answer (each server that believes it leads answers), and judges:
  * - ok: one leader, and it has heard from every follower within `peerActiveLimitMs`
  *   (followers answer its heartbeats about every second, measured on 2.15.1);
- * - degraded: a follower has been silent for longer (it may be an old leader still
- *   answering its own clients, or coming back with its stale copy), or two leaders
- *   answered: reads then wait for every answer and take the freshest;
+ * - degraded: a follower has been silent for longer, or not heard from since the
+ *   leader's election (it may be an old leader still answering its own clients, or
+ *   coming back with its stale copy), or two leaders answered: reads are then wary
+ *   (stream-reads.ts: a census of the claimants beside each read, the freshest answer);
  * - suspect: no answering leader has heard from a quorum: it may itself be the stale one,
  *   so reads fail with StoreUnavailableError instead of returning what it holds.
  * A leader cut off at time t has followers silent since about t; none of them can
