@@ -48,8 +48,9 @@ export function summaryTable(rows: readonly SummaryRow[]): string {
  * or a broken CAS chain and CI does not flake on them. Both happen right after a
  * partition heals, when the cut-off master led the store: a GET answered from the old
  * leader's copy (a stale read), and a write answered 409 although it was applied. The
- * store's defences (libs/store/src/leader-guard.ts, answers.ts) made them rarer (0 in
- * 20 partition rounds of `make chaos`) but CI's short runs still met them.
+ * store's defences (libs/store/src/leader-guard.ts, answers.ts, stream-reads.ts) made
+ * them rarer: none in 20 partition rounds since the census beside wary reads (seventh
+ * session, bench/RESULTS.md). Kept lenient here until `make chaos` confirms that.
  */
 export function failingViolations(h: { violations: number; staleReads: number; failedSeen: number }, kills: number): number {
   return kills > 2 ? h.violations : h.violations - h.staleReads - h.failedSeen;
