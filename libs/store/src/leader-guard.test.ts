@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { assessLeaders, leaderViewOf, type LeaderHealth, type LeaderView } from "./leader-guard.ts";
+import { assessLeaders, censusNeeded, leaderViewOf, type LeaderHealth, type LeaderView } from "./leader-guard.ts";
 
 const limits = { peerActiveLimitMs: 2500, peerGoneAfterMs: 12_000 };
 const view = (leader: string, ...activeMs: number[]): LeaderView => ({ leader, replicas: 3, followers: activeMs.map((a, i) => ({ name: `f${i}`, activeMs: a })) });
@@ -22,6 +22,19 @@ describe("assessLeaders", () => {
   ];
   it.each(cases)("%s", (_what, views, expected) => {
     expect(assessLeaders(views, limits)).toBe(expected);
+  });
+});
+
+describe("censusNeeded", () => {
+  const cases: [string, LeaderView[], boolean][] = [
+    ["two claimants", [{ ...view("n1", 5000, 5000), ageMs: 60_000 }, { ...view("n2", 100, 5000), ageMs: 3000 }], true],
+    ["a young leader that has not heard from a follower since its election", [{ ...view("n2", 200, 5500), ageMs: 6000 }], true],
+    ["a leader of unknown age with a silent follower", [view("n1", 200, 3000)], true],
+    ["a follower silent for 3 s, heard since the election a minute ago: dead or cut off, not an old leader", [{ ...view("n2", 200, 3000), ageMs: 60_000 }], false],
+    ["everyone heard", [{ ...view("n2", 200, 300), ageMs: 60_000 }], false],
+  ];
+  it.each(cases)("%s", (_what, views, expected) => {
+    expect(censusNeeded(views, limits)).toBe(expected);
   });
 });
 

@@ -82,6 +82,20 @@ export function assessLeaders(views: readonly LeaderView[], limits: GuardLimits)
 }
 
 /**
+ * Whether a wary read must count the claimants itself (a census, stream-reads.ts): when
+ * a server that may be an old leader could start answering before the next round —
+ * two claimants already, or the leader has a follower not heard from since its
+ * election, or its age is unknown. A follower that is merely silent after being heard
+ * since the election cannot be an old leader (answering the new term deposed it), so
+ * then the last round's count is enough and reads stay cheaper (the lease polls during
+ * a master's death are such reads).
+ */
+export function censusNeeded(views: readonly LeaderView[], limits: GuardLimits): boolean {
+  if (new Set(views.map((v) => v.leader)).size > 1) return true;
+  return views.some((v) => v.ageMs === undefined || (v.ageMs < limits.peerGoneAfterMs && v.followers.some((p) => p.activeMs >= v.ageMs! - UNHEARD_MARGIN_MS)));
+}
+
+/**
  * A follower whose silence is within this of the leader's age has not been heard from
  * since the election. Generous: the age compares two machines' clocks.
  */
@@ -115,6 +129,8 @@ export class LeaderGuard {
   readonly #config: KvStoreConfig;
   #last: LeaderHealth = "ok";
   #lastBadMs = Number.NEGATIVE_INFINITY;
+  /** When a round last found that reads must take a census (censusNeeded). */
+  #lastCensusMs = Number.NEGATIVE_INFINITY;
   #replicas = 1;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -158,6 +174,11 @@ export class LeaderGuard {
    */
   get gather(): GatherOptions {
     return { minAnswers: this.#leaders, minWaitMs: this.#config.leaderCheckIntervalMs, stallMs: this.#config.multiAnswerStallMs, timeoutMs: this.#config.requestTimeoutMs };
+  }
+
+  /** Whether a wary read must take a census now: a round asked for it within `leaderSettleMs`. */
+  get needsCensus(): boolean {
+    return performance.now() - this.#lastCensusMs < this.#config.leaderSettleMs;
   }
 
   /** The health for a read: a "suspect" verdict is checked again first (it may be a finished election). */
@@ -215,6 +236,7 @@ export class LeaderGuard {
     }
     this.#last = health;
     if (health !== "ok") this.#lastBadMs = performance.now();
+    if (health !== "ok" && censusNeeded(views, this.#config)) this.#lastCensusMs = performance.now();
     return { health, views };
   }
 

@@ -94,17 +94,19 @@ export async function streamRange(ctx: StoreContext, what: string): Promise<Stre
  * which any replica may answer from a possibly stale copy. `subject` may contain
  * wildcards: then the newest message on any matching subject is returned.
  *
- * While wary, the answers cannot say who gave them, so a census runs beside the read:
- * the read needs an answer from every claimant it names (one of them has a quorum),
- * and keeps the highest sequence. Counting from the guard's last round is not enough:
- * an old leader whose network came back since answers first, and the real leader's
- * answer may come after the stall (the chaos suite's stale reads right after a heal).
+ * While wary, every leader's answer is gathered and the highest sequence kept. When an
+ * old leader may come back (LeaderGuard.needsCensus), the answers cannot say who gave
+ * them, so a census runs beside the read: the read needs an answer from every claimant
+ * it names (one of them has a quorum). Counting from the guard's last round is not
+ * enough then: an old leader whose network came back since answers first, and the real
+ * leader's answer may come after the stall (the chaos suite's stale reads after a heal).
  */
 export async function leaderLastMessage(ctx: StoreContext, subject: string, what: string): Promise<LastMessage | null> {
   const mode = await readMode(ctx, what);
   try {
     if (mode === "wary") {
       const gather = gatherFor(ctx);
+      if (!ctx.guard!.needsCensus) return freshestOf(await gatherLastMessages(ctx.replies, gather, ctx.names.stream, subject));
       const [census, answers] = await Promise.all([trustedCensus(ctx.guard!, what), gatherLastMessages(ctx.replies, gather, ctx.names.stream, subject)]);
       const claimants = new Set(census.views.map((v) => v.leader)).size;
       let msgs = answers;
