@@ -30,7 +30,7 @@ import { explainViolations, type ChaosEvent } from "./support/explain.ts";
 import { startChaosCluster, type ChaosCluster } from "./support/cluster.ts";
 import { readyNodes, until } from "./support/kube.ts";
 import type { Master, Member } from "./support/members.ts";
-import { apiRequest, casTarget, deploymentStatus, firstWrite, holderMaster, leaseHolder, LEASES, listPods, podReady, scaleDeployment, sleepDeployment, StoreView, timeUntil, tryCreateConfigMap, type StoreInfo } from "./support/probes.ts";
+import { apiRequest, casTarget, deploymentStatus, firstWrite, holderMaster, keepScaling, leaseHolder, LEASES, listPods, podReady, scaleDeployment, sleepDeployment, StoreView, timeUntil, tryCreateConfigMap, type StoreInfo } from "./support/probes.ts";
 import { failingViolations, summaryTable, type SummaryRow } from "./support/summary.ts";
 
 const skip = chaosSkipReason();
@@ -142,24 +142,6 @@ async function overlapsSince(fromMs: number): Promise<number> {
   return found.length;
 }
 
-/** Scale `web` up and down through living masters every second until stopped (the controllers' load). */
-function scaler(): { stop(): Promise<void> } {
-  let running = true;
-  const loop = (async () => {
-    for (let i = 0; running; i++) {
-      const via = living();
-      if (via.length > 0) await scaleDeployment(via[i % via.length]!, "default", "web", 2 + (i % 5));
-      await sleep(1000);
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-    },
-  };
-}
-
 async function webConverged(replicas: number): Promise<void> {
   await until(`web scaled to ${replicas}`, async () => scaleDeployment(living()[0]!, "default", "web", replicas), 30_000, logs);
   await until(
@@ -223,7 +205,7 @@ describe.skipIf(skip !== undefined)("chaos scenarios", () => {
     const row: SummaryRow = { scenario: "1 lease holder kill -9", kills: String(KILLS), figure: "new lease holder", samples, target: "≤ 3 s" };
     rows.push(row);
     row.history = await underCasLoad("chaos-s1", async () => {
-      const load = scaler();
+      const load = keepScaling(living, "default", "web");
       try {
         for (let r = 0; r < KILLS; r++) {
           let info = await settled();

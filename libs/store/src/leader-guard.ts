@@ -17,7 +17,8 @@
  * - degraded: a follower has been silent for longer, or not heard from since the
  *   leader's election (it may be an old leader still answering its own clients, or
  *   coming back with its stale copy), or two leaders answered: reads are then wary
- *   (stream-reads.ts: a census of the claimants beside each read, the freshest answer);
+ *   (stream-reads.ts: every leader's answer, the freshest kept; and a census of the
+ *   claimants beside each read while an old leader may come back, censusNeeded);
  * - suspect: no answering leader has heard from a quorum: it may itself be the stale one,
  *   so reads fail with StoreUnavailableError instead of returning what it holds.
  * A leader cut off at time t has followers silent since about t; none of them can

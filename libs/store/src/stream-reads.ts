@@ -33,8 +33,8 @@ export interface StoreContext {
 
 /**
  * How a leader read must be made now: "fast" (the first answer), "wary" (every
- * leader's answer, checked against a census of the claimants), or refused while no
- * leader has a quorum.
+ * leader's answer, the freshest kept; with a census of the claimants when the guard
+ * asks for one), or refused while no leader has a quorum.
  */
 async function readMode(ctx: StoreContext, what: string): Promise<"fast" | "wary"> {
   const health = ctx.guard ? await ctx.guard.healthNow() : "ok";

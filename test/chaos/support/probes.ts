@@ -231,6 +231,24 @@ export async function scaleDeployment(m: Master, namespace: string, name: string
   }
 }
 
+/** Scale a Deployment between 2 and 6 replicas through the given masters in turn, every second, until stopped (the controllers' load). */
+export function keepScaling(via: () => readonly Master[], namespace: string, name: string): { stop(): Promise<void> } {
+  let running = true;
+  const loop = (async () => {
+    for (let i = 0; running; i++) {
+      const masters = via();
+      if (masters.length > 0) await scaleDeployment(masters[i % masters.length]!, namespace, name, 2 + (i % 5));
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
+}
+
 /** A Deployment of process-runtime pods that sleep. */
 export function sleepDeployment(name: string, replicas: number, opts: { tolerationSeconds?: number; avoidNodes?: readonly string[] } = {}): object {
   const { tolerationSeconds, avoidNodes } = opts;
