@@ -71,15 +71,25 @@ export function assessLeaders(views: readonly LeaderView[], limits: GuardLimits)
   const hasQuorum = (v: LeaderView): boolean => 1 + v.followers.filter((p) => p.activeMs < limits.peerActiveLimitMs).length >= Math.floor(v.replicas / 2) + 1;
   const withQuorum = views.filter(hasQuorum);
   if (withQuorum.length === 0) return "suspect";
-  if (new Set(views.map((v) => v.leader)).size > 1) return "degraded";
+  if (claimantCount(views) > 1) return "degraded";
   const v = withQuorum[0]!;
   const silent = v.followers.some((p) => p.activeMs >= limits.peerActiveLimitMs && p.activeMs < limits.peerGoneAfterMs);
-  // A leader elected late in a partition has not yet heard from the old one either, but
-  // not for long enough to call it silent (chaos suite: elected 8.4 s into a 10 s cut).
-  // A follower it has not heard from since its election may be that old leader.
+  return silent || hasUnheardFollower(v, limits) ? "degraded" : "ok";
+}
+
+/** Distinct servers that claimed the lead in one round. */
+export function claimantCount(views: readonly LeaderView[]): number {
+  return new Set(views.map((v) => v.leader)).size;
+}
+
+/**
+ * A leader elected late in a partition has not yet heard from the old one either, but
+ * not for long enough to call it silent (chaos suite: elected 8.4 s into a 10 s cut).
+ * A follower it has not heard from since its election may be that old leader.
+ */
+function hasUnheardFollower(v: LeaderView, limits: GuardLimits): boolean {
   const young = v.ageMs !== undefined && v.ageMs < limits.peerGoneAfterMs;
-  const unheard = young && v.followers.some((p) => p.activeMs >= v.ageMs! - UNHEARD_MARGIN_MS);
-  return silent || unheard ? "degraded" : "ok";
+  return young && v.followers.some((p) => p.activeMs >= v.ageMs! - UNHEARD_MARGIN_MS);
 }
 
 /**
@@ -92,8 +102,7 @@ export function assessLeaders(views: readonly LeaderView[], limits: GuardLimits)
  * a master's death are such reads).
  */
 export function censusNeeded(views: readonly LeaderView[], limits: GuardLimits): boolean {
-  if (new Set(views.map((v) => v.leader)).size > 1) return true;
-  return views.some((v) => v.ageMs === undefined || (v.ageMs < limits.peerGoneAfterMs && v.followers.some((p) => p.activeMs >= v.ageMs! - UNHEARD_MARGIN_MS)));
+  return claimantCount(views) > 1 || views.some((v) => v.ageMs === undefined || hasUnheardFollower(v, limits));
 }
 
 /**
@@ -233,7 +242,7 @@ export class LeaderGuard {
     const health = assessLeaders(views, this.#config);
     if (views.length > 0) {
       this.#replicas = Math.max(...views.map((v) => v.replicas));
-      this.#leaders = new Set(views.map((v) => v.leader)).size;
+      this.#leaders = claimantCount(views);
     }
     this.#last = health;
     if (health !== "ok") this.#lastBadMs = performance.now();

@@ -7,9 +7,9 @@
 import { DeliverPolicy } from "@nats-io/jetstream";
 import type { Consumer, ConsumerMessages, JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { freshestOf, gatherLastMessages, type LastMessage } from "./answers.ts";
+import { freshestLastMessage, freshestOf, gatherLastMessages, type LastMessage } from "./answers.ts";
 import { StoreUnavailableError } from "./errors.ts";
-import type { Census, LeaderGuard } from "./leader-guard.ts";
+import { claimantCount, type Census, type LeaderGuard } from "./leader-guard.ts";
 import type { GatherOptions, ReplyMux } from "./reply-mux.ts";
 import type { BucketNames } from "./messages.ts";
 import { mapUnavailable } from "./nats-errors.ts";
@@ -106,9 +106,9 @@ export async function leaderLastMessage(ctx: StoreContext, subject: string, what
   try {
     if (mode === "wary") {
       const gather = gatherFor(ctx);
-      if (!ctx.guard!.needsCensus) return freshestOf(await gatherLastMessages(ctx.replies, gather, ctx.names.stream, subject));
+      if (!ctx.guard!.needsCensus) return await freshestLastMessage(ctx.replies, gather, ctx.names.stream, subject);
       const [census, answers] = await Promise.all([trustedCensus(ctx.guard!, what), gatherLastMessages(ctx.replies, gather, ctx.names.stream, subject)]);
-      const claimants = new Set(census.views.map((v) => v.leader)).size;
+      const claimants = claimantCount(census.views);
       let msgs = answers;
       if (msgs.length < claimants) msgs = await gatherLastMessages(ctx.replies, { ...gather, minAnswers: claimants }, ctx.names.stream, subject);
       if (msgs.length < claimants) throw unavailable(what, `${claimants} servers claim the stream's lead and only ${msgs.length} answered the read`);
