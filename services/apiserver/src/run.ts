@@ -73,20 +73,25 @@ async function bootstrap(svc: ApiService, apiPort: number): Promise<void> {
 }
 
 /**
- * Retry a start-up step while the store is briefly unavailable: a master cluster
- * forming, or moving its bucket from one replica to three, stalls writes for a few
- * seconds. Every step here checks before it writes, so a retry after an unknown
- * outcome is safe.
+ * Retry a start-up step while the store is unavailable: a master cluster forming, or
+ * moving its bucket from one replica to three, stalls writes for a few seconds, and
+ * after every master lost power the stream may need a minute or more to elect a
+ * leader on slow disks. The wait has no end: a master that gave up would take its
+ * nats-server down with it, and the others need it for their quorum. Every step here
+ * checks before it writes, so a retry after an unknown outcome is safe.
  */
-async function untilStoreAnswers<T>(log: Logger, step: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+async function untilStoreAnswers<T>(log: Logger, step: () => Promise<T>, quietForMs = 60_000): Promise<T> {
+  const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     try {
       return await step();
     } catch (err) {
       const busy = (err instanceof ApiError && err.code >= 500) || err instanceof StoreUnavailableError;
-      if (!busy || Date.now() > deadline) throw err;
-      log.info({ err: (err as Error).message }, "store busy during start-up; retrying");
+      if (!busy) throw err;
+      const waitedMs = Date.now() - started;
+      // Info while it is the usual start-up stall; a warning once it has lasted.
+      if (waitedMs < quietForMs) log.info({ err: (err as Error).message }, "store busy during start-up; retrying");
+      else log.warn({ err: (err as Error).message, waitedS: Math.round(waitedMs / 1000) }, "store still unavailable; waiting for a quorum of masters");
       await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** attempt, 2000)));
     }
   }

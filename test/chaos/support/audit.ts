@@ -4,15 +4,15 @@
  * its `identity` (`mX_<uuid>`, new for every process start) and its `lease`:
  *   "started leading" (term begins; logged once the winning write answered)
  *   "stopped leading" (term ends: renew deadline passed, lease lost, or shutdown)
- * A process killed with SIGKILL logs no end, so its open terms are closed at the moment
- * the test's kill returned (the process cannot have acted after that: a conservative,
- * late bound). Terms still open at the audit are open-ended (leaderOverlaps takes now).
+ * A process killed with SIGKILL logs no end, so its open terms are closed at the kill:
+ * the earlier of when Docker saw the container exit and when the test's kill call
+ * returned (the process cannot have acted after either: a conservative, late bound). Terms still open at the audit are open-ended (leaderOverlaps takes now).
  * Containers share the host's clock, so the log times of different masters compare.
  */
 import { leaderOverlaps, type LeaderInterval } from "@flotilla/history";
 import type { Master } from "./members.ts";
 
-/** When the test killed a member (Date.now() once the kill had returned). */
+/** When a killed member was last alive at the latest (see the header). */
 export interface KillRecord {
   member: string;
   atMs: number;

@@ -54,6 +54,12 @@ export interface Member {
   readonly ip: string;
   /** Send a signal to the container's processes (SIGKILL: a power cut; the container stops). */
   kill(signal?: NodeJS.Signals): Promise<void>;
+  /**
+   * When the container's process last exited, by Docker's record (ms since the epoch),
+   * or undefined while it runs. Docker notes it when it sees the exit, so it is at or
+   * after the real moment, and can be well before a slow `kill()` call returns.
+   */
+  exitedAtMs(): Promise<number | undefined>;
   /** SIGTERM (a graceful shutdown), SIGKILL after `timeoutS`. @default timeoutS 10 */
   stop(timeoutS?: number): Promise<void>;
   /** Start the same container again (same data), after kill() or stop(). */
@@ -148,6 +154,13 @@ export class ContainerMember implements Member {
 
   async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
     await this.#handle().kill({ signal });
+  }
+
+  async exitedAtMs(): Promise<number | undefined> {
+    const info = await this.#handle().inspect();
+    // A never-stopped container reads "0001-01-01T00:00:00Z"; Date.parse keeps ms of the ns stamp.
+    const at = Date.parse(info.State.FinishedAt);
+    return info.State.Running || !(at > 0) ? undefined : at;
   }
 
   async stop(timeoutS = 10): Promise<void> {
