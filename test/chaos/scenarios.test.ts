@@ -31,7 +31,7 @@ import { startChaosCluster, type ChaosCluster } from "./support/cluster.ts";
 import { readyNodes, until } from "./support/kube.ts";
 import type { Master, Member } from "./support/members.ts";
 import { apiRequest, casTarget, deploymentStatus, firstWrite, holderMaster, keepScaling, leaseHolder, LEASES, listPods, podReady, scaleDeployment, sleepDeployment, StoreView, timeUntil, tryCreateConfigMap, type StoreInfo } from "./support/probes.ts";
-import { failingViolations, summaryTable, type SummaryRow } from "./support/summary.ts";
+import { summaryTable, type SummaryRow } from "./support/summary.ts";
 
 const skip = chaosSkipReason();
 const KILLS = Math.max(1, Number(process.env["FLOTILLA_CHAOS_KILLS"] ?? 2));
@@ -326,8 +326,10 @@ describe.skipIf(skip !== undefined)("chaos scenarios", () => {
     resumeRow.note = `${during.ok}/${during.tried} writes through the majority acknowledged during the partitions; ${details.join("; ")}`;
     console.log(`partition rounds: ${details.join("\n  ")}`);
     resumeRow.overlaps = healRow.overlaps = convergeRow.overlaps = await overlapsSince(from);
-    if (resumeRow.history.staleReads + resumeRow.history.failedSeen > 0) console.error(`KNOWN BUGS: ${resumeRow.history.staleReads} stale read(s), ${resumeRow.history.failedSeen} failed-but-applied write(s) after a heal (see failingViolations in support/summary.ts)`);
-    expect(failingViolations(resumeRow.history, KILLS), `${resumeRow.history.staleReads} stale read(s), ${resumeRow.history.failedSeen} failed-but-applied write(s); ${violations("chaos-s3")}`).toBe(0);
+    // Strict in the short run too: the stale reads and failed-but-applied writes this
+    // scenario used to find after a heal (see libs/store/src/leader-guard.ts) have not
+    // come back in 40 rounds of `make chaos` since the census (bench/RESULTS.md).
+    expect(resumeRow.history.violations, `${resumeRow.history.staleReads} stale read(s), ${resumeRow.history.failedSeen} failed-but-applied write(s); ${violations("chaos-s3")}`).toBe(0);
     expect(resumeRow.overlaps).toBe(0);
     const rounds = `rounds: ${details.join("; ")}`;
     expect(Math.max(...resume), `write resumption times (s): ${resume.join(", ")}; ${rounds}`).toBeLessThanOrEqual(20);
