@@ -3,7 +3,10 @@
  * inclusive time of the functions that matter most. Reads the `.cpuprofile` files that
  * `--cpu-prof` writes (e.g. `node bench/deployment.bench.ts --cpu-prof-dir DIR`).
  *
- *   node bench/profile-summary.ts FILE.cpuprofile [--top 30] [--inclusive]
+ *   node bench/profile-summary.ts FILE.cpuprofile [--top 30] [--inclusive] [--callers NAME]
+ *
+ * --callers NAME: for the functions named NAME, whose code their time was spent for
+ * (the nearest caller with another name, then its caller).
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -27,7 +30,7 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const { values: flags, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: "string", default: "30" }, inclusive: { type: "boolean", default: false } } });
+const { values: flags, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: "string", default: "30" }, inclusive: { type: "boolean", default: false }, callers: { type: "string" } } });
 const top = Number(flags.top);
 
 /** A package-level bucket: a dependency, one of our libs or services, or Node's own code. */
@@ -80,6 +83,28 @@ function summarise(path: string): void {
   };
   print("self time by package", byBucket);
   print("self time by function", byFn);
+
+  if (flags.callers) {
+    const parentOf = new Map<number, number>();
+    for (const n of p.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
+    const chains = new Map<string, number>();
+    for (const [id, us] of selfUs) {
+      // Time spent inside NAME or below it, charged to the two callers above the outermost NAME frame.
+      let cur: number | undefined = id;
+      let inside: number | undefined;
+      for (let c: number | undefined = id; c !== undefined; c = parentOf.get(c)) if (byId.get(c)?.callFrame.functionName === flags.callers) inside = c;
+      if (inside === undefined) continue;
+      cur = parentOf.get(inside);
+      const names: string[] = [];
+      while (cur !== undefined && names.length < 3) {
+        const n = byId.get(cur)!;
+        if (n.callFrame.functionName !== flags.callers) names.push(label(n.callFrame));
+        cur = parentOf.get(cur);
+      }
+      add(chains, names.join(" < "), us);
+    }
+    print(`time in ${flags.callers} (inclusive) by caller chain`, chains);
+  }
 
   if (flags.inclusive) {
     // Inclusive time: a function counted once per sample however deep its recursion.

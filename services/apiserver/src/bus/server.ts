@@ -14,7 +14,7 @@ import { deleteObject } from "../registry/deletion.ts";
 import { bindPod } from "../registry/binding.ts";
 import { parsePatchType, patchObject } from "../registry/patching.ts";
 import type { WatchSink } from "../storage/watch-cache.ts";
-import { listReplyPacked, watchMessagePacked } from "../storage/encoded.ts";
+import { listReplyPacked, objectReplyPacked, watchMessagePacked } from "../storage/encoded.ts";
 
 export interface BusApiOptions {
   subjectPrefix: string;
@@ -43,6 +43,11 @@ function reply(m: Msg, r: BusReply): void {
   if (m.reply) m.respond(encode(r));
 }
 
+/** The reply to a write: the object's msgpack bytes are shared with the watch events of the same write. */
+function replyObject(m: Msg, object: KubeObject, warnings?: string[]): void {
+  if (m.reply) m.respond(objectReplyPacked(object, warnings));
+}
+
 export async function startBusApi(nc: NatsConnection, svc: ApiService, log: Logger, opts: BusApiOptions): Promise<BusApi> {
   const maxInFlight = opts.maxInFlight ?? 1024;
   const prefixTokens = opts.subjectPrefix.split(".").length;
@@ -68,7 +73,7 @@ export async function startBusApi(nc: NatsConnection, svc: ApiService, log: Logg
     const sub = rq.subresource === "status" ? { subresource: "status" as const } : finalize ? { subresource: "finalize" as const } : {};
     switch (verb) {
       case "get":
-        return reply(m, { object: await svc.get(info, ns, need(rq.name, "name"), rq.resourceVersion) });
+        return replyObject(m, await svc.get(info, ns, need(rq.name, "name"), rq.resourceVersion));
       case "list":
         // A reply must fit the connection's max_payload: pages are capped by size, and
         // the client follows `continue` (ApiClient.list does) for the rest.
@@ -78,19 +83,19 @@ export async function startBusApi(nc: NatsConnection, svc: ApiService, log: Logg
         if (rq.subresource === "binding") return reply(m, { object: (await bindPod(svc, info, ns, need(rq.name, "name"), rq.body, write)) as unknown as KubeObject });
         if (rq.subresource === "token") return reply(m, { object: await svc.createToken(ns, need(rq.name, "name"), rq.body) });
         const r = await svc.create(info, ns, rq.body, write);
-        return reply(m, { object: r.object, warnings: r.warnings });
+        return replyObject(m, r.object, r.warnings);
       }
       case "update": {
         const r = await svc.update(info, ns, need(rq.name, "name"), rq.body, { ...write, ...sub });
-        return reply(m, { object: r.object, warnings: r.warnings });
+        return replyObject(m, r.object, r.warnings);
       }
       case "patch": {
         const r = await patchObject(svc, info, ns, need(rq.name, "name"), parsePatchType(rq.patchType), rq.body, { ...write, force: rq.force === true, ...(rq.subresource === "status" ? { subresource: "status" as const } : {}) });
-        return reply(m, { object: r.object, warnings: r.warnings });
+        return replyObject(m, r.object, r.warnings);
       }
       case "delete": {
         const r = await deleteObject(svc, info, ns, need(rq.name, "name"), rq);
-        return reply(m, { object: r.object });
+        return replyObject(m, r.object);
       }
       case "watch":
         return startWatch(m, info, ns, rq);

@@ -25,6 +25,7 @@ import {
   cloneJson,
 } from "@flotilla/api";
 import { objectKey, type Store } from "@flotilla/store";
+import { atRevision } from "../storage/encoded.ts";
 import type { CacheWatch, WatchCache, WatchSink } from "../storage/watch-cache.ts";
 import { parseFieldSelector, parseLabelSelector, type ObjectFilter } from "../storage/selectors.ts";
 import { nowTimestamp, prepareForCreate, prepareForUpdate, sameObject } from "./strategy.ts";
@@ -90,11 +91,12 @@ const IGNORE_STATUS = Object.freeze({ ignoreFields: Object.freeze([Object.freeze
 
 /**
  * The written object as the client sees it: its new resourceVersion on a copy of the
- * top level. The store may share the written object with the watch cache, so it is
- * never changed after the write.
+ * top level, the same instance the watch cache will hold for this write (atRevision).
+ * The store may share the written object with the watch cache, so it is never changed
+ * after the write.
  */
 export function withRevision(object: KubeObject, revision: number): KubeObject {
-  return { ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } };
+  return atRevision(object, revision);
 }
 
 export class ApiService {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decode } from "@flotilla/bus";
 import type { KubeObject } from "@flotilla/api";
-import { listReplyPacked, objectJson, watchLineJson, watchMessagePacked } from "./encoded.ts";
+import { atRevision, listReplyPacked, objectJson, objectPacked, objectReplyPacked, watchLineJson, watchMessagePacked } from "./encoded.ts";
 
 const obj = (i: number): KubeObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `c${i}`, resourceVersion: String(i), labels: { a: "b" } }, data: { k: "v".repeat(i % 7) } });
 
@@ -19,5 +19,22 @@ describe("encoded once", () => {
     expect(watchMessagePacked("MODIFIED", o)).toBe(watchMessagePacked("MODIFIED", o));
     expect(JSON.parse(watchLineJson("ADDED", o))).toEqual({ type: "ADDED", object: o });
     expect(objectJson(o)).toBe(objectJson(o));
+  });
+  it("a write's reply and its watch event are one object at one revision, so its bytes are encoded once", () => {
+    const written = obj(4);
+    const reply = atRevision(written, 12);
+    expect(reply).not.toBe(written);
+    expect(reply.metadata.resourceVersion).toBe("12");
+    expect(written.metadata.resourceVersion).toBe("4"); // the stored value is not changed
+    expect(atRevision(written, 12)).toBe(reply); // what the watch cache makes of the same value
+    expect(atRevision(written, 13)).not.toBe(reply);
+    expect(atRevision(written, 13).metadata.resourceVersion).toBe("13");
+    expect(objectPacked(atRevision(written, 13))).toBe(objectPacked(atRevision(written, 13)));
+  });
+  it("write replies decode to {object} or {object, warnings}", () => {
+    const o = obj(5);
+    expect(decode(objectReplyPacked(o, undefined))).toEqual({ object: o });
+    expect(decode(objectReplyPacked(o, []))).toEqual({ object: o });
+    expect(decode(objectReplyPacked(o, ["unknown field \"spec.x\""]))).toEqual({ object: o, warnings: ['unknown field "spec.x"'] });
   });
 });

@@ -13,8 +13,25 @@ import { encode } from "@flotilla/bus";
 import type { KubeList, KubeObject, WatchEventType } from "@flotilla/api";
 
 const json = new WeakMap<object, string>();
+const revisioned = new WeakMap<object, KubeObject>();
 const packed = new WeakMap<object, Uint8Array>();
 const packedWatch = new WeakMap<object, Map<string, Uint8Array>>();
+
+/**
+ * The stored value as the API shows it at a revision: a copy of its top level with
+ * metadata.resourceVersion, one instance per (value, revision). The write path (for its
+ * reply) and the watch cache (for the event of the same write, which the store hands it
+ * as the very value written) thus share one object, and with it its msgpack bytes: one
+ * encoding per write instead of two.
+ */
+export function atRevision(value: KubeObject, revision: number): KubeObject {
+  const rv = String(revision);
+  const seen = revisioned.get(value);
+  if (seen?.metadata.resourceVersion === rv) return seen;
+  const obj = { ...value, metadata: { ...value.metadata, resourceVersion: rv } };
+  revisioned.set(value, obj);
+  return obj;
+}
 
 /** The object's JSON text, computed once per object version. */
 export function objectJson(obj: KubeObject): string {
@@ -48,6 +65,7 @@ const KEY = {
   apiVersion: encode("apiVersion"),
   metadata: encode("metadata"),
   items: encode("items"),
+  warnings: encode("warnings"),
 };
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
@@ -84,6 +102,11 @@ export function watchMessagePacked(type: WatchEventType, obj: KubeObject): Uint8
     byType.set(type, bytes);
   }
   return bytes;
+}
+
+/** A bus reply `{object, warnings?}` to a write, from the object's cached bytes. */
+export function objectReplyPacked(obj: KubeObject, warnings: readonly string[] | undefined): Uint8Array {
+  return warnings && warnings.length > 0 ? concat([fixmap(2), KEY.object, objectPacked(obj), KEY.warnings, encode(warnings)]) : concat([fixmap(1), KEY.object, objectPacked(obj)]);
 }
 
 /** A bus list reply `{object: {kind, apiVersion, metadata, items}}` from cached items. */

@@ -13,7 +13,7 @@ import { parseKey, prefixFor, StoreGoneError, type Store, type StoreEntry, type 
 import { Ring } from "./ring.ts";
 import { INDEXED_FIELDS, WatcherSet } from "./watcher-index.ts";
 import { matchesFilter, type ObjectFilter } from "./selectors.ts";
-import { objectJson } from "./encoded.ts";
+import { atRevision, objectJson } from "./encoded.ts";
 
 /** Index of the first element >= target in a sorted array. */
 function lowerBound(sorted: readonly string[], target: string): number {
@@ -84,10 +84,9 @@ interface ResourceState {
   watchers: WatcherSet<Watcher>;
 }
 
-/** A copy of the stored object's top level with its resourceVersion; what is below is shared, never mutated. */
+/** A copy of the stored object's top level with its resourceVersion (shared with the write's reply); what is below is shared, never mutated. */
 function withResourceVersion(value: unknown, revision: number): KubeObject {
-  const obj = value as KubeObject;
-  return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(revision) } };
+  return atRevision(value as KubeObject, revision);
 }
 
 export class WatchCache {
