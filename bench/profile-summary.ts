@@ -55,6 +55,8 @@ function label(f: CallFrame): string {
 function summarise(path: string): void {
   const p = JSON.parse(readFileSync(path, "utf8")) as Profile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parentOf = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
   // Self time from the samples and their deltas (more exact than hitCount × interval).
   const selfUs = new Map<number, number>();
   for (let i = 0; i < p.samples.length; i++) {
@@ -85,16 +87,13 @@ function summarise(path: string): void {
   print("self time by function", byFn);
 
   if (flags.callers) {
-    const parentOf = new Map<number, number>();
-    for (const n of p.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
     const chains = new Map<string, number>();
     for (const [id, us] of selfUs) {
       // Time spent inside NAME or below it, charged to the two callers above the outermost NAME frame.
-      let cur: number | undefined = id;
       let inside: number | undefined;
       for (let c: number | undefined = id; c !== undefined; c = parentOf.get(c)) if (byId.get(c)?.callFrame.functionName === flags.callers) inside = c;
       if (inside === undefined) continue;
-      cur = parentOf.get(inside);
+      let cur = parentOf.get(inside);
       const names: string[] = [];
       while (cur !== undefined && names.length < 3) {
         const n = byId.get(cur)!;
@@ -108,12 +107,10 @@ function summarise(path: string): void {
 
   if (flags.inclusive) {
     // Inclusive time: a function counted once per sample however deep its recursion.
-    const parent = new Map<number, number>();
-    for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
     const incl = new Map<string, number>();
     for (const [id, us] of selfUs) {
       const seen = new Set<string>();
-      for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      for (let cur: number | undefined = id; cur !== undefined; cur = parentOf.get(cur)) {
         const node = byId.get(cur);
         if (!node || node.callFrame.functionName === "(idle)" || node.callFrame.functionName === "(root)") continue;
         const k = label(node.callFrame);

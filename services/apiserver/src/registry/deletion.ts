@@ -5,7 +5,8 @@
  * pod termination (a pod on a node is marked and its kubelet finishes the deletion).
  */
 import { BadRequestError, ConflictError, NotFoundError, type KubeObject, type ResourceInfo, cloneJson } from "@flotilla/api";
-import { MAX_UPDATE_ATTEMPTS, withRevision, type ApiService } from "./service.ts";
+import { MAX_UPDATE_ATTEMPTS, type ApiService } from "./service.ts";
+import { atRevision } from "../storage/encoded.ts";
 import { mapStoreError } from "./store-errors.ts";
 import { nowTimestamp } from "./strategy.ts";
 
@@ -98,7 +99,7 @@ export async function deleteObject(svc: ApiService, info: ResourceInfo, namespac
       }
       delete marked.metadata.resourceVersion;
       const rev = await svc.store.update(key, marked, revision);
-      return { object: withRevision(marked, rev), deleted: false };
+      return { object: atRevision(marked, rev), deleted: false };
     } catch (err) {
       const mapped = mapStoreError(err, ref);
       if (mapped instanceof NotFoundError) throw mapped;

@@ -89,16 +89,6 @@ export const MAX_UPDATE_ATTEMPTS = 16;
 // One constant, so what is derived from it per write (a skip tree) can be reused.
 const IGNORE_STATUS = Object.freeze({ ignoreFields: Object.freeze([Object.freeze(["status"])]) });
 
-/**
- * The written object as the client sees it: its new resourceVersion on a copy of the
- * top level, the same instance the watch cache will hold for this write (atRevision).
- * The store may share the written object with the watch cache, so it is never changed
- * after the write.
- */
-export function withRevision(object: KubeObject, revision: number): KubeObject {
-  return atRevision(object, revision);
-}
-
 export class ApiService {
   readonly store: Store;
   readonly cache: WatchCache;
@@ -268,7 +258,7 @@ export class ApiService {
     const name = object.metadata.name!;
     try {
       const revision = await this.store.create(this.key(info, object.metadata.namespace, name), object);
-      return withRevision(object, revision);
+      return atRevision(object, revision);
     } catch (err) {
       await this.afterWrite(info, object, undefined).catch(() => undefined);
       throw mapStoreError(err, this.ref(info, name));
@@ -299,7 +289,7 @@ export class ApiService {
       if (sameObject(current, next) || opts.dryRun) return opts.dryRun ? next : current;
       try {
         const { revision: rev, deleted } = await this.finishUpdate(key, next, revision);
-        const written = withRevision(next, rev);
+        const written = atRevision(next, rev);
         await this.afterWrite(info, current, deleted ? undefined : written);
         return written;
       } catch (err) {

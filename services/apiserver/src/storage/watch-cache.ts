@@ -84,11 +84,6 @@ interface ResourceState {
   watchers: WatcherSet<Watcher>;
 }
 
-/** A copy of the stored object's top level with its resourceVersion (shared with the write's reply); what is below is shared, never mutated. */
-function withResourceVersion(value: unknown, revision: number): KubeObject {
-  return atRevision(value as KubeObject, revision);
-}
-
 export class WatchCache {
   private readonly resources = new Map<string, ResourceState>();
   private readonly waiters: { revision: number; resolve: () => void }[] = [];
@@ -147,7 +142,7 @@ export class WatchCache {
   private load(items: readonly StoreEntry[]): void {
     for (const e of items) {
       const { resource } = parseKey(e.key);
-      this.state(resource).objects.set(e.key, withResourceVersion(e.value, e.revision));
+      this.state(resource).objects.set(e.key, atRevision(e.value as KubeObject, e.revision));
     }
   }
 
@@ -222,7 +217,7 @@ export class WatchCache {
     const previous = s.objects.get(ev.key);
     let ce: CacheEvent | undefined;
     if (ev.type === "put") {
-      const object = withResourceVersion(ev.value, ev.revision);
+      const object = atRevision(ev.value as KubeObject, ev.revision);
       if (!previous) s.sorted = undefined;
       s.objects.set(ev.key, object);
       ce = { type: previous ? "MODIFIED" : "ADDED", revision: ev.revision, key: ev.key, object };
