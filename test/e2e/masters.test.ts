@@ -108,6 +108,8 @@ describe("three masters", () => {
       const holder = await until(`${lease} held`, () => via(masters[1]!, ["get", "lease", lease, "-n", "kube-system", "-o", "jsonpath={.spec.holderIdentity}"]).stdout);
       expect(holder).toMatch(/^m[123]_/);
     }
+    // The controller manager creates the default ServiceAccount once it leads and its caches synced.
+    await until("serviceaccount default", () => via(masters[0]!, ["get", "serviceaccount", "default", "-o", "name"]).stdout.trim() === "serviceaccount/default");
     const token = kubectlOk(masters[0]!.server, ["create", "token", "default"]).trim();
     expect(via(masters[2]!, ["--token", token, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"]).stdout).toBe("system:serviceaccount:default:default");
   });

@@ -21,6 +21,14 @@ export interface BusConnectOptions {
   pingIntervalMs?: number;
   /** Unanswered pings before the connection counts as dead and the client moves on. @default 3 */
   maxPingOut?: number;
+  /** Where the connection's losses and recoveries are logged (the actor's logger). @default none */
+  log?: ConnectionLog;
+}
+
+/** The part of a pino logger the connection's status needs (libs/bus does not depend on libs/log). */
+export interface ConnectionLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
 }
 
 export async function connectBus(opts: BusConnectOptions): Promise<NatsConnection> {
@@ -40,7 +48,23 @@ export async function connectBus(opts: BusConnectOptions): Promise<NatsConnectio
     // 5 % of the apiserver's CPU per request (measured 2026-11-21).
     noAsyncTraces: true,
   };
-  return connect(options);
+  const nc = await connect(options);
+  if (opts.log) void logStatus(nc, opts.log);
+  return nc;
+}
+
+/**
+ * A lost server, a stale connection and the reconnect, one line each: without them an
+ * actor that went quiet after a partition (a chaos run, 2026-11-22) says nothing about
+ * whether it is still trying. The reconnect attempts themselves are not logged (4/s).
+ */
+async function logStatus(nc: NatsConnection, log: ConnectionLog): Promise<void> {
+  for await (const s of nc.status()) {
+    if (s.type === "disconnect") log.warn({ server: s.server }, "NATS connection lost; reconnecting");
+    else if (s.type === "staleConnection") log.warn({}, "NATS server stopped answering pings; moving on");
+    else if (s.type === "reconnect") log.info({ server: s.server }, "NATS connection restored");
+    else if (s.type === "error") log.warn({ err: s.error.message }, "NATS server error");
+  }
 }
 
 let installed = false;

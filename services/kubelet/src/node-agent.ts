@@ -32,6 +32,8 @@ export class NodeAgent {
   private fixing = false;
   /** The Lease as this kubelet last wrote it; undefined after a failure (read it again). */
   private lease: KubeObject | undefined;
+  /** The last renewal failed: the node may have been cut off, and marked NotReady meanwhile. */
+  private renewalFailed = false;
   /** Set false to make heartbeats say the node cannot run pods. */
   healthy = true;
 
@@ -131,10 +133,33 @@ export class NodeAgent {
         const owner = { apiVersion: "v1", kind: "Node", name: this.cfg.nodeName, uid: (await this.client.get("nodes", undefined, this.cfg.nodeName)).metadata.uid ?? "" };
         this.lease = await this.client.create("leases", "kube-node-lease", { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: this.cfg.nodeName, namespace: "kube-node-lease", ownerReferences: [owner] }, spec: { ...spec, acquireTime: microTime() } }, { fieldManager: MANAGER });
       }
+      if (this.renewalFailed) {
+        this.renewalFailed = false;
+        this.log.info({ node: this.cfg.nodeName }, "lease renewed again");
+        await this.recheckNode();
+      }
     } catch (err) {
       // The next period retries from a fresh read; a conflict means another write raced
       // us (a restarted kubelet, or someone editing the lease).
-      if (!(err instanceof ConflictError)) this.log.warn({ err: (err as Error).message }, "lease renewal failed");
+      if (!(err instanceof ConflictError)) {
+        this.renewalFailed = true;
+        this.log.warn({ err: (err as Error).message }, "lease renewal failed");
+      }
+    }
+  }
+
+  /**
+   * Back in touch after failed renewals: read the Node from the API rather than trust
+   * the informer, and mark it Ready if the node controller marked it otherwise meanwhile.
+   * The informer should have seen that change; a chaos run (2026-11-22) had a node stay
+   * NotReady for over a minute after its network came back, with renewals succeeding,
+   * so this does not depend on it (Kubernetes' kubelet also reads its Node to report).
+   */
+  private async recheckNode(): Promise<void> {
+    try {
+      this.checkReady((await this.client.get("nodes", undefined, this.cfg.nodeName)) as NodeObject);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, "could not read the node after renewing its lease");
     }
   }
 }

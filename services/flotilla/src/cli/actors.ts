@@ -30,9 +30,9 @@ function common(cmd: Command): Command {
 export function schedulerCommand(): Command {
   return common(new Command("scheduler").description("run the scheduler alone")).action(async (_o: ActorFlags, c: Command) => {
     const f = c.opts<ActorFlags>();
-    const nc = await connectBus({ servers: f.server.flatMap((u) => u.split(",")), name: "flotilla-scheduler" });
-    const { startScheduler } = await import("@flotilla/scheduler");
     const log = createLogger("scheduler", { level: f.logLevel });
+    const nc = await connectBus({ servers: f.server.flatMap((u) => u.split(",")), name: "flotilla-scheduler", log });
+    const { startScheduler } = await import("@flotilla/scheduler");
     const abort = new AbortController();
     const run = runElected(f.server.flatMap((u) => u.split(",")), SCHEDULER_LEASE, candidateIdentity(), log, abort.signal, async () => {
       const s = await startScheduler(nc, log);
@@ -63,9 +63,9 @@ export function controllerManagerCommand(): Command {
       const rootCaPem = f.rootCaFile ? await readFile(f.rootCaFile, "utf8") : undefined;
       // Read before connecting, so a wrong key file stops the command with its name.
       const serviceAccountTokenGenerator = f.serviceAccountPrivateKeyFile ? await tokenGenerator(f.serviceAccountPrivateKeyFile) : undefined;
-      const nc = await connectBus({ servers: f.server.flatMap((u) => u.split(",")), name: "flotilla-controller-manager" });
-      const { startControllerManager } = await import("@flotilla/controller-manager");
       const log = createLogger("controller-manager", { level: f.logLevel });
+      const nc = await connectBus({ servers: f.server.flatMap((u) => u.split(",")), name: "flotilla-controller-manager", log });
+      const { startControllerManager } = await import("@flotilla/controller-manager");
       const abort = new AbortController();
       const run = runElected(f.server.flatMap((u) => u.split(",")), CONTROLLER_MANAGER_LEASE, candidateIdentity(), log, abort.signal, () =>
         startControllerManager(nc, log, {

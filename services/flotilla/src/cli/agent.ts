@@ -60,7 +60,7 @@ export async function detectRuntimes(): Promise<RuntimeName[]> {
 export async function startAgent(s: AgentSettings): Promise<Agent> {
   const log = createLogger("kubelet", { level: s.logLevel });
   await mkdir(s.dataDir, { recursive: true });
-  const nc: NatsConnection = await connectBus({ servers: s.natsUrls, name: `flotilla-agent-${s.nodeName ?? "local"}` });
+  const nc: NatsConnection = await connectBus({ servers: s.natsUrls, name: `flotilla-agent-${s.nodeName ?? "local"}`, log });
   const kubelets: Kubelet[] = [];
   const base = {
     dataDir: s.dataDir,

@@ -26,7 +26,7 @@ export function candidateIdentity(name = hostname()): string {
  * stepping down with nothing wrong).
  */
 export async function runElected(servers: string | string[], component: string, identity: string, log: Logger, signal: AbortSignal, start: () => Promise<Stoppable>): Promise<void> {
-  const nc = await connectBus({ servers, name: `flotilla-${component}-lease` });
+  const nc = await connectBus({ servers, name: `flotilla-${component}-lease`, log });
   try {
     const client = new ApiClient(nc, { subjectPrefix: "flotilla" });
     const elector = new LeaderElector({
