@@ -15,6 +15,9 @@ beforeAll(async () => {
   srv = await startFlotillaServer();
 });
 afterAll(async () => {
+  // The node agent leaves pods' containers running when it stops (workloads outlive
+  // their agent), so the Deployment goes first, with its pods, or its sandbox stays behind.
+  if (srv) kubectl(srv, ["delete", "deployment", "web", "--ignore-not-found", "--cascade=foreground", "--wait", "--timeout=30s"]);
   await srv?.stop();
 });
 
