@@ -59,6 +59,8 @@ const others = (victim: Member): Master[] => masters().filter((m) => m !== victi
 const logs = async (): Promise<string> => cluster.logs(40);
 const s = (ms: number | undefined): number => (ms === undefined ? NaN : ms / 1000);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** The stream's cluster as the given masters' servers see it, for a failure message. */
+const streamThen = async (via: readonly Master[]): Promise<string> => `the stream then: ${await store.describe(via.map((m) => m.name))}`;
 
 async function killMember(m: Member): Promise<void> {
   if (m.role === "master") down.add(m.name);
@@ -232,7 +234,7 @@ describe.skipIf(skip !== undefined)("chaos scenarios", () => {
             return seen.every((h) => h !== undefined && h !== "" && holderMaster(h) !== victim.name);
           }, 30_000, 50);
           samples.push(s(ms));
-          if (ms === undefined) notes.push(`no new holder in 30 s; the stream then: ${await store.describe(survivors.map((m) => m.name))}`);
+          if (ms === undefined) notes.push(`no new holder in 30 s; ${await streamThen(survivors)}`);
           await startMaster(victim);
         }
       } finally {
@@ -266,7 +268,7 @@ describe.skipIf(skip !== undefined)("chaos scenarios", () => {
         await killMember(victim);
         const w = await firstWrite(others(victim), PROBES, `s2-${r}`, t0, 60_000);
         samples.push(s(w.ms));
-        failures.push(`round ${r} (${victim.name}): ${w.failures || "none failed"}${w.ms === undefined ? `; the stream then: ${await store.describe(others(victim).map((m) => m.name))}` : ""}`);
+        failures.push(`round ${r} (${victim.name}): ${w.failures || "none failed"}${w.ms === undefined ? `; ${await streamThen(others(victim))}` : ""}`);
         await startMaster(victim);
       }
     });
@@ -300,7 +302,7 @@ describe.skipIf(skip !== undefined)("chaos scenarios", () => {
         const survivors = others(victim);
         const resumed = await firstWrite(survivors, PROBES, `s3-${r}`, t0, 30_000);
         resume.push(s(resumed.ms));
-        if (resumed.ms === undefined) resumed.failures += `; the stream then: ${await store.describe(survivors.map((m) => m.name))}`;
+        if (resumed.ms === undefined) resumed.failures += `; ${await streamThen(survivors)}`;
         for (let i = 0; performance.now() - t0 < 10_000; i++) {
           during.tried++;
           if (await tryCreateConfigMap(survivors[i % survivors.length]!, PROBES, `s3-${r}-during-${i}`, 2000)) during.ok++;

@@ -6,7 +6,8 @@
  *   "stopped leading" (term ends: renew deadline passed, lease lost, or shutdown)
  * A process killed with SIGKILL logs no end, so its open terms are closed at the kill:
  * the earlier of when Docker saw the container exit and when the test's kill call
- * returned (the process cannot have acted after either: a conservative, late bound). Terms still open at the audit are open-ended (leaderOverlaps takes now).
+ * returned (the process cannot have acted after either: a conservative, late bound).
+ * Terms still open at the audit are open-ended (leaderOverlaps takes now).
  * Containers share the host's clock, so the log times of different masters compare.
  */
 import { leaderOverlaps, type LeaderInterval } from "@flotilla/history";

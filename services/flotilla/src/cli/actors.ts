@@ -31,10 +31,11 @@ export function schedulerCommand(): Command {
   return common(new Command("scheduler").description("run the scheduler alone")).action(async (_o: ActorFlags, c: Command) => {
     const f = c.opts<ActorFlags>();
     const log = createLogger("scheduler", { level: f.logLevel });
-    const nc = await connectBus({ servers: f.server.flatMap((u) => u.split(",")), name: "flotilla-scheduler", log });
+    const servers = f.server.flatMap((u) => u.split(","));
+    const nc = await connectBus({ servers, name: "flotilla-scheduler", log });
     const { startScheduler } = await import("@flotilla/scheduler");
     const abort = new AbortController();
-    const run = runElected(f.server.flatMap((u) => u.split(",")), SCHEDULER_LEASE, candidateIdentity(), log, abort.signal, async () => {
+    const run = runElected(servers, SCHEDULER_LEASE, candidateIdentity(), log, abort.signal, async () => {
       const s = await startScheduler(nc, log);
       return { stop: async () => s.stop() };
     });
@@ -64,10 +65,11 @@ export function controllerManagerCommand(): Command {
       // Read before connecting, so a wrong key file stops the command with its name.
       const serviceAccountTokenGenerator = f.serviceAccountPrivateKeyFile ? await tokenGenerator(f.serviceAccountPrivateKeyFile) : undefined;
       const log = createLogger("controller-manager", { level: f.logLevel });
-      const nc = await connectBus({ servers: f.server.flatMap((u) => u.split(",")), name: "flotilla-controller-manager", log });
+      const servers = f.server.flatMap((u) => u.split(","));
+      const nc = await connectBus({ servers, name: "flotilla-controller-manager", log });
       const { startControllerManager } = await import("@flotilla/controller-manager");
       const abort = new AbortController();
-      const run = runElected(f.server.flatMap((u) => u.split(",")), CONTROLLER_MANAGER_LEASE, candidateIdentity(), log, abort.signal, () =>
+      const run = runElected(servers, CONTROLLER_MANAGER_LEASE, candidateIdentity(), log, abort.signal, () =>
         startControllerManager(nc, log, {
           node: { gracePeriodMs: Number(f.nodeGracePeriodMs), clusterCidr: f.clusterCidr ?? "10.42.0.0/16", ...(f.podEvictionTimeoutMs ? { podEvictionTimeoutMs: Number(f.podEvictionTimeoutMs) } : {}) },
           ...(rootCaPem ? { rootCaPem } : {}),
