@@ -4,10 +4,11 @@
  * FROM scratch, Debian's static busybox, applet symlinks; the CLI's legacy builder
  * (Debian's docker.io has no buildx).
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { compareVersions } from "../../services/kubelet/src/runtime/docker-client.ts";
 
 export const BUSYBOX_IMAGE = "flotilla-test/busybox:1";
 const APPLETS = ["sh", "sleep", "echo", "cat", "true", "false", "ls", "nc", "httpd", "wget", "mkdir", "pwd", "stty", "test", "rm", "touch"];
@@ -27,6 +28,12 @@ export function dockerSkipReason(): string | undefined {
   if (!runs("docker", ["version"])) return "no Docker daemon answers (make docker starts dockerd)";
   if (!fs.existsSync("/bin/busybox")) return "/bin/busybox is missing (apt-get install busybox-static)";
   return undefined;
+}
+
+/** Whether the daemon speaks at least this Engine API version (e.g. "1.42", Docker 23). */
+export function dockerApiAtLeast(version: string): boolean {
+  const r = spawnSync("docker", ["version", "--format", "{{.Server.APIVersion}}"], { encoding: "utf8" });
+  return r.status === 0 && compareVersions(r.stdout.trim(), version) >= 0;
 }
 
 export function buildBusyboxImage(tag = BUSYBOX_IMAGE): void {

@@ -129,8 +129,7 @@ export const TERMINAL_SIZE = { rows: 30, cols: 100 };
  * "\r\n") and kubectl's exit code.
  */
 export async function kubectlOnTerminal(server: Pick<FlotillaServer, "kubeconfig" | "dataDir">, args: string[], input: string, prompt: RegExp, timeoutMs = 30_000): Promise<{ code: number; screen: string }> {
-  const command = ["sh", "-c", `stty rows ${TERMINAL_SIZE.rows} cols ${TERMINAL_SIZE.cols}; exec "$0" "$@"`, KUBECTL, ...args];
-  const child = spawn("script", scriptArgs(command), {
+  const child = spawn("script", scriptArgs([KUBECTL, ...args], TERMINAL_SIZE), {
     stdio: ["pipe", "pipe", "pipe"],
     env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: join(server.dataDir, "home"), KUBECONFIG: server.kubeconfig, SHELL: "/bin/sh", TERM: "xterm" },
   });

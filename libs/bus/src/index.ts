@@ -10,6 +10,6 @@ export type { BusConnectOptions } from "./connect.ts";
 export { NodeChannel, allNodesSubject, nodeFromToken, nodeOfSubject, nodeSubject, nodeToken } from "./node-subjects.ts";
 export type { NodeHeartbeat } from "./node-subjects.ts";
 export { STREAM_CHUNK_TIMEOUT_MS, STREAM_KEEPALIVE_MS } from "./node-streams.ts";
-export type { ExecInput, ExecRequest, LogsRequest, StreamAck, StreamChunk, StreamChunkReply } from "./node-streams.ts";
+export type { ExecInput, ExecRequest, LogsRequest, StreamAck, StreamChunk, StreamChunkReply, TerminalSize } from "./node-streams.ts";
 export { EventRecorder } from "./events.ts";
 export type { InvolvedObject } from "./events.ts";

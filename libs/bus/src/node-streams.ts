@@ -32,7 +32,14 @@ export interface ExecRequest {
   stdout: boolean;
   stderr: boolean;
   tty: boolean;
+  /** With tty: the client's terminal size when known before the start, applied before the command runs. */
+  size?: TerminalSize;
   inbox: string;
+}
+
+export interface TerminalSize {
+  cols: number;
+  rows: number;
 }
 
 /** The kubelet's answer to a logs or exec request. `input`: exec only, where stdin and resizes go. */
@@ -57,7 +64,7 @@ export interface StreamChunkReply {
 export interface ExecInput {
   stdin?: Uint8Array;
   stdinEnd?: true;
-  resize?: { cols: number; rows: number };
+  resize?: TerminalSize;
   cancel?: true;
 }
 

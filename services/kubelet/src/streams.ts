@@ -120,7 +120,7 @@ export function startStreamServer(nc: NatsConnection, cfg: KubeletConfig, pods: 
     const { current } = w.attempts(container);
     if (current?.status.state !== "running") throw new BadRequestError(`container not found ("${container}")`);
     if (!Array.isArray(rq.command) || rq.command.length === 0) throw new BadRequestError("you must specify at least one command for the container");
-    const session = await w.runtime.exec(current.id, rq.command, { stdin: rq.stdin, tty: rq.tty });
+    const session = await w.runtime.exec(current.id, rq.command, { stdin: rq.stdin, tty: rq.tty, ...(rq.tty && rq.size ? { size: rq.size } : {}) });
     const input = createInbox();
     const inputSub = nc.subscribe(input, {
       callback: (_e, im) => {

@@ -8,7 +8,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { BadRequestError, MethodNotAllowedError, toApiError, type PodObject, type ResourceInfo } from "@flotilla/api";
 import { WebSocketServer, type WebSocket } from "ws";
-import type { ExecInput, LogsRequest } from "@flotilla/bus";
+import type { ExecInput, LogsRequest, TerminalSize } from "@flotilla/bus";
 import type { ApiService } from "../registry/service.ts";
 import type { NodeProxy } from "../registry/node-proxy.ts";
 import type { HandlerContext } from "./handlers.ts";
@@ -87,10 +87,13 @@ export class ExecUpgrader {
     const { node } = await boundPod(svc, info, namespace, name);
     const ws = await new Promise<WebSocket>((resolve) => this.wss.handleUpgrade(req, socket, head, resolve));
     const tty = query.get("tty") === "true";
-    const rq = { namespace, pod: name, command, stdin: query.get("stdin") === "true", stdout: query.get("stdout") !== "false", stderr: query.get("stderr") === "true" && !tty, tty, ...(query.get("container") ? { container: query.get("container")! } : {}) };
     // kubectl writes stdin as soon as the connection is up: hold it until the kubelet answered.
     const early: ExecInput[] = [];
-    let deliver = (msg: ExecInput): void => void early.push(msg);
+    let sized: ((size: TerminalSize) => void) | undefined;
+    let deliver = (msg: ExecInput): void => {
+      early.push(msg);
+      if (msg.resize) sized?.(msg.resize);
+    };
     ws.on("message", (raw: Buffer) => {
       const channel = raw[0];
       const body = raw.subarray(1);
@@ -105,6 +108,21 @@ export class ExecUpgrader {
         }
       }
     });
+    // With a tty, kubectl sends its terminal's size right after connecting: wait briefly for
+    // it so the command starts on a terminal of that size (a shell asks for it at once).
+    const size = tty ? await firstSize(early, ws, (f) => (sized = f)) : undefined;
+    if (ws.readyState !== ws.OPEN) return;
+    const rq = {
+      namespace,
+      pod: name,
+      command,
+      stdin: query.get("stdin") === "true",
+      stdout: query.get("stdout") !== "false",
+      stderr: query.get("stderr") === "true" && !tty,
+      tty,
+      ...(size ? { size } : {}),
+      ...(query.get("container") ? { container: query.get("container")! } : {}),
+    };
     try {
       const stream = await this.proxy.exec(node, rq, async (channel, data) => {
         if (ws.readyState !== ws.OPEN) return false;
@@ -114,6 +132,7 @@ export class ExecUpgrader {
       deliver = (msg) => stream.input(msg);
       for (const msg of early.splice(0)) stream.input(msg);
       ws.on("close", () => stream.cancel());
+      if (ws.readyState !== ws.OPEN) stream.cancel(); // closed while the kubelet was starting it
       const code = await stream.done;
       if (ws.readyState === ws.OPEN) ws.send(frame(3, JSON.stringify(exitStatus(command, code))));
     } catch (err) {
@@ -121,6 +140,27 @@ export class ExecUpgrader {
     }
     ws.close(1000);
   }
+}
+
+/** How long an exec with a tty waits for the client's first terminal size. */
+const FIRST_SIZE_WAIT_MS = 1000;
+
+/** The first size already held in `early`, else the next one to arrive within the wait; undefined without. */
+function firstSize(early: readonly ExecInput[], ws: WebSocket, listen: (f: (size: TerminalSize) => void) => void): Promise<TerminalSize | undefined> {
+  const held = early.find((m) => m.resize)?.resize;
+  if (held) return Promise.resolve(held);
+  return new Promise((resolve) => {
+    const done = (size: TerminalSize | undefined): void => {
+      clearTimeout(timer);
+      ws.off("close", gone);
+      listen(() => undefined);
+      resolve(size);
+    };
+    const gone = (): void => done(undefined);
+    const timer = setTimeout(gone, FIRST_SIZE_WAIT_MS);
+    ws.once("close", gone);
+    listen(done);
+  });
 }
 
 /** An HTTP error on a connection that was asking to be upgraded. */

@@ -226,8 +226,10 @@ export class DockerClient {
    * command's stdin, reads are its output (multiplexed unless tty). `head` is output that
    * arrived with the 101 response.
    */
-  execStart(execId: string, tty: boolean): Promise<{ socket: Duplex; head: Buffer }> {
-    const body = JSON.stringify({ Detach: false, Tty: tty });
+  /** `size`: the terminal's size from the start (API 1.42+; older daemons only take a resize after it). */
+  execStart(execId: string, tty: boolean, size?: { cols: number; rows: number }): Promise<{ socket: Duplex; head: Buffer }> {
+    const sized = tty && size && compareVersions(this.#api, "1.42") >= 0 ? { ConsoleSize: [size.rows, size.cols] } : {};
+    const body = JSON.stringify({ Detach: false, Tty: tty, ...sized });
     return new Promise((resolve, reject) => {
       const req = http.request({
         socketPath: this.socketPath,

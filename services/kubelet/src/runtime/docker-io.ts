@@ -81,7 +81,7 @@ export async function startDockerExec(
 ): Promise<ExecSession> {
   if (command.length === 0) throw new DockerRuntimeError("InvalidConfig", "exec needs a command");
   const execId = await client.execCreate(dockerId, { Cmd: command, AttachStdin: opts.stdin, Tty: opts.tty });
-  const { socket, head } = await client.execStart(execId, opts.tty);
+  const { socket, head } = await client.execStart(execId, opts.tty, opts.size);
   const stdout = new PassThrough();
   const stderr = opts.tty ? undefined : new PassThrough();
   const outputs = stderr ? [stdout, stderr] : [stdout];
@@ -94,7 +94,7 @@ export async function startDockerExec(
   // A resize sent before the command is running can be lost (the shell then has a
   // terminal without a size: CI saw `stty size` fail). The size is sent again when the
   // command first writes, which proves it runs.
-  let size: { cols: number; rows: number } | undefined;
+  let size: { cols: number; rows: number } | undefined = opts.tty ? opts.size : undefined;
   let running = false;
   const resize = (cols: number, rows: number): void =>
     void client.execResize(execId, cols, rows).catch((err: unknown) => log.warn({ err: (err as Error).message, execId }, "exec resize failed"));
@@ -106,6 +106,7 @@ export async function startDockerExec(
     if (demux) demux.push(buf);
     else write(stdout, buf);
   };
+  if (size) resize(size.cols, size.rows);
   if (head.length > 0) route(head);
   socket.on("data", route);
   // Errors after the exec ended (EPIPE on a late stdin write, a reset) must not crash the kubelet.

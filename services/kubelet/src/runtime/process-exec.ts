@@ -60,7 +60,7 @@ export async function startExec(state: AttemptState, command: readonly string[],
   const cwd = ns ? "/" : state.cwd;
   // `script` runs the command through $SHELL: pinned to sh, whatever the kubelet's is.
   const child = pty
-    ? spawn(script!, scriptArgs(argv), { cwd, env: { ...state.env, SHELL: "/bin/sh" }, stdio: ["pipe", "pipe", "ignore"] })
+    ? spawn(script!, scriptArgs(argv, opts.size), { cwd, env: { ...state.env, SHELL: "/bin/sh" }, stdio: ["pipe", "pipe", "ignore"] })
     : spawn("/bin/sh", ["-c", opts.tty ? MERGED : PLAIN, "flotilla-exec", ...argv], {
         cwd,
         env: state.env,

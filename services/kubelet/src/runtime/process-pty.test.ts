@@ -18,6 +18,11 @@ describe("process runtime pty helpers", () => {
     expect(r.status).toBe(7);
   });
 
+  it("gives the terminal its size before the command starts", () => {
+    const r = spawnSync(findScript()!, scriptArgs(["stty", "size"], { cols: 100, rows: 30 }), { encoding: "utf8", env: { ...process.env, SHELL: "/bin/sh" }, input: "" });
+    expect(r.stdout).toBe("30 100\r\n");
+  });
+
   it("finds no script on a PATH without it", () => {
     expect(findScript("/nonexistent:/also-not")).toBeUndefined();
   });

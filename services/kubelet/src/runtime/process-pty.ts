@@ -33,10 +33,15 @@ export function shellQuote(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
-/** `script` arguments that run `command` (an argv, never re-split) on a new pty. */
-export function scriptArgs(command: readonly string[]): string[] {
+/**
+ * `script` arguments that run `command` (an argv, never re-split) on a new pty; with
+ * `size`, the pty gets that size before the command starts (a later resize could lose
+ * the race against a shell that asks for its size at once).
+ */
+export function scriptArgs(command: readonly string[], size?: { cols: number; rows: number }): string[] {
+  const sized = size ? `stty cols ${Math.max(0, Math.floor(size.cols))} rows ${Math.max(0, Math.floor(size.rows))} 2>/dev/null; ` : "";
   // -q no banner, -f flush at once, -e the command's exit code, -c the command; no typescript file.
-  return ["-qfec", `exec ${command.map(shellQuote).join(" ")}`, "/dev/null"];
+  return ["-qfec", `${sized}exec ${command.map(shellQuote).join(" ")}`, "/dev/null"];
 }
 
 /** The pts of the command `script` (pid) runs on, once it has started; undefined before. */

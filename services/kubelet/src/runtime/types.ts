@@ -79,6 +79,8 @@ export interface LogOptions {
 export interface ExecOptions {
   stdin: boolean;
   tty: boolean;
+  /** With tty: the terminal's size from the start, so the command never sees a 0×0 terminal. */
+  size?: { cols: number; rows: number };
 }
 
 /** A running exec: its streams and its exit code. */
