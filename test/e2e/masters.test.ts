@@ -8,6 +8,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { join } from "node:path";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
@@ -42,6 +43,19 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false> |
 
 /** kubectl against one master with another master's kubeconfig: the CA and admin token are the cluster's. */
 const via = (m: Master, args: string[], timeout = "3s", kubeconfigOf: Master = masters[0]!) => kubectl({ kubeconfig: kubeconfigOf.server.kubeconfig, dataDir: kubeconfigOf.server.dataDir }, ["--server", `https://127.0.0.1:${m.server.apiPort}`, `--request-timeout=${timeout}`, ...args]);
+
+/**
+ * How long writes stood still: for each acknowledged write, how long it waited after both
+ * its own send and the acknowledgement before it. A cluster pause shows in the write sent
+ * as it began; a sender that stalled (a starved test process) sends nothing, which is no
+ * pause of the cluster's, so gaps between acknowledgements alone would overstate it.
+ */
+function longestWritePauseMs(writes: readonly { sentMs: number; ackedMs: number }[]): number {
+  const byAck = [...writes].sort((a, b) => a.ackedMs - b.ackedMs);
+  let longest = 0;
+  for (let i = 1; i < byAck.length; i++) longest = Math.max(longest, byAck[i]!.ackedMs - Math.max(byAck[i]!.sentMs, byAck[i - 1]!.ackedMs));
+  return longest;
+}
 
 async function startMaster(name: string, clusterPort: number, seedPort: number, reuse?: FlotillaServer): Promise<FlotillaServer> {
   const role = name === "m1" ? ["--cluster-init"] : ["--join", `127.0.0.1:${seedPort}`];
@@ -179,20 +193,23 @@ describe("three masters", () => {
     const workload = new CasWorkload({ targets: masters.map((m) => targetFromKubeconfig(masters[0]!.server.kubeconfig, m.server.apiPort)), namespace: "planned", timeoutMs: 2000 });
     workload.start();
     // Open-loop creates through a surviving master, one every 20 ms whatever the earlier
-    // ones do: the longest pause between acknowledgements is how long writes stopped. (A
-    // closed loop measures its own timeout instead: a request caught in the hand-over
-    // window waits for it, and so would every later one of that writer.)
-    const acked: number[] = [];
+    // ones do. (A closed loop measures its own timeout instead: a request caught in the
+    // hand-over window waits for it, and so would every later one of that writer.)
+    const writes: { sentMs: number; ackedMs: number }[] = [];
     const pending: Promise<void>[] = [];
     let sent = 0;
     const ticker = setInterval(() => {
       const body = JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `planned-${sent++}` } });
+      const sentMs = performance.now();
       pending.push(
         Promise.race([api(target, "POST", "/api/v1/namespaces/planned/configmaps", body).then((r) => r.status === 201), new Promise<boolean>((r) => setTimeout(() => r(false), 3000))])
           .catch(() => false)
-          .then((ok) => void (ok && acked.push(performance.now()))),
+          .then((ok) => void (ok && writes.push({ sentMs, ackedMs: performance.now() }))),
       );
     }, 20);
+    // A starved test process also stalls its own loop: reported, so a long pause can be read.
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     await new Promise((r) => setTimeout(r, 1000));
     const t0 = performance.now();
     await victim.server.halt();
@@ -205,10 +222,10 @@ describe("three masters", () => {
     await new Promise((r) => setTimeout(r, 3000));
     clearInterval(ticker);
     await Promise.all(pending);
-    const around = acked.filter((t) => t >= t0 - 1000).sort((a, b) => a - b);
-    const longestPauseS = Math.max(...around.slice(1).map((t, i) => t - around[i]!)) / 1000;
-    process.stdout.write(`planned restart of ${victim.name} (store leader): stopped in ${stoppedS.toFixed(2)} s, longest write pause ${longestPauseS.toFixed(3)} s, ${acked.length}/${sent} creates acknowledged, leases moved ${JSON.stringify(moved)}\n`);
-    expect(acked.some((t) => t > t0 + stoppedS * 1000), "writes went on after the stop").toBe(true);
+    loopDelay.disable();
+    const longestPauseS = longestWritePauseMs(writes.filter((w) => w.ackedMs >= t0 - 1000)) / 1000;
+    process.stdout.write(`planned restart of ${victim.name} (store leader): stopped in ${stoppedS.toFixed(2)} s, longest write pause ${longestPauseS.toFixed(3)} s, ${writes.length}/${sent} creates acknowledged, test loop stalled up to ${(loopDelay.max / 1e6).toFixed(0)} ms, leases moved ${JSON.stringify(moved)}\n`);
+    expect(writes.some((w) => w.ackedMs > t0 + stoppedS * 1000), "writes went on after the stop").toBe(true);
     expect(longestPauseS).toBeLessThan(1);
 
     const reborn = await startMaster(victim.name, victim.clusterPort, masters[0]!.clusterPort, victim.server);
