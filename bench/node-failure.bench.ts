@@ -20,6 +20,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { withDeadline } from "./lib/deadline.ts";
 import { spawnFlotilla } from "./lib/actors.ts";
 import { environmentLine } from "./lib/env.ts";
 import { startBenchServer } from "./lib/server.ts";
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
     const soakCpu = { api: (procCpuMs(server.apiserverPid) - cpu0.api) / soakMs, agents: (healthy.cpuMs() + doomed.cpuMs() - cpu0.agents) / soakMs };
     killedAt = performance.now();
     doomed.child.kill("SIGKILL");
-    await Promise.race([watching, new Promise((_, rej) => setTimeout(() => rej(new Error(`only ${notReadyAt.size}/${victims} victims NotReady after 60 s; server log:\n${server.problems().slice(-30).join("\n")}`)), 60_000))]);
+    await withDeadline(watching, 60_000, () => `only ${notReadyAt.size}/${victims} victims NotReady after 60 s; server log:\n${server.problems().slice(-30).join("\n")}`);
     watch.stop();
     heartbeats.unsubscribe();
     const lat = [...notReadyAt.values()].map((t) => t - killedAt).sort((a, b) => a - b);

@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { KubeObject } from "@flotilla/api";
+import { withDeadline } from "./lib/deadline.ts";
 import { spawnFlotilla, type ActorProcess } from "./lib/actors.ts";
 import { environmentLine } from "./lib/env.ts";
 import { startBenchServer, type BenchServer } from "./lib/server.ts";
@@ -106,7 +107,7 @@ async function run(variant: string): Promise<string[]> {
     const agentCpu0 = agent?.cpuMs() ?? 0;
     const s0 = performance.now();
     scheduler = spawnFlotilla(["scheduler", "--server", server.natsUrl, "--log-level", "warn"], profArgs);
-    await Promise.race([done, new Promise((_, rej) => setTimeout(() => rej(new Error(`only ${bound.size}/${pods} bound after 300 s:\n${scheduler?.output()}`)), 300_000))]);
+    await withDeadline(done, 300_000, () => `only ${bound.size}/${pods} bound after 300 s:\n${scheduler?.output()}`);
     watch.stop();
     const totalS = (lastBind - s0) / 1000;
     const steadyS = (lastBind - firstBind) / 1000;

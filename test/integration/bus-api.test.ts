@@ -55,6 +55,33 @@ describe("bus api", () => {
     expect(list.items.map((i) => i.metadata.name)).toEqual(["sel-a"]);
   });
 
+  it("a client that does not want managedFields gets none, in replies, lists and watch events; others still do", async () => {
+    const lean = new ApiClient(nc, { managedFields: false });
+    await client.create("namespaces", undefined, { apiVersion: "v1", kind: "Namespace", metadata: { name: "lean" } });
+    const fields = (o: KubeObject) => o.metadata.managedFields;
+    const start = await lean.list("configmaps", "lean");
+    const w = lean.watch("configmaps", "lean", { resourceVersion: start.metadata.resourceVersion! });
+    const full = await client.create("configmaps", "lean", cm("mf-1", { a: "1" }));
+    expect(fields(full)).toHaveLength(1);
+    expect(fields(await lean.get("configmaps", "lean", "mf-1"))).toBeUndefined();
+    expect(fields(await client.get("configmaps", "lean", "mf-1"))).toEqual(fields(full));
+    const patched = await lean.patch("configmaps", "lean", "mf-1", "application/merge-patch+json", { data: { b: "2" } }, { fieldManager: "lean-writer" });
+    expect(fields(patched)).toBeUndefined();
+    // Left out of what this client reads, not out of the object: the write was recorded.
+    expect(fields(await client.get("configmaps", "lean", "mf-1"))?.map((e) => e.manager)).toContain("lean-writer");
+    expect((await lean.list("configmaps", "lean")).items.map(fields)).toEqual([undefined]);
+    const seen: WatchEvent[] = [];
+    for await (const ev of w) {
+      seen.push(ev);
+      if (seen.length === 2) break;
+    }
+    w.stop();
+    expect(seen.map((e) => [e.type, fields(e.object)])).toEqual([
+      ["ADDED", undefined],
+      ["MODIFIED", undefined],
+    ]);
+  });
+
   it("a watch resumes on another apiserver when its own dies, losing and repeating nothing", async () => {
     const start = await client.list("configmaps", "watched");
     const w = client.watch("configmaps", "watched", { resourceVersion: start.metadata.resourceVersion!, heartbeatMs: 200 });

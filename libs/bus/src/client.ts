@@ -15,6 +15,11 @@ export interface ApiClientOptions {
   subjectPrefix?: string;
   /** Per-request timeout. @default 5000 */
   timeoutMs?: number;
+  /**
+   * Whether objects read (replies, lists, watch events) carry metadata.managedFields.
+   * Actors that never look at them say false, and the apiserver leaves them out. @default true
+   */
+  managedFields?: boolean;
 }
 
 export type ListOptions = Pick<BusRequest, "labelSelector" | "fieldSelector" | "resourceVersion" | "limit" | "continue">;
@@ -23,19 +28,21 @@ export type WriteOptions = Pick<BusRequest, "fieldManager" | "dryRun">;
 export class ApiClient {
   readonly nc: NatsConnection;
   readonly prefix: string;
+  readonly managedFields: boolean;
   private readonly timeoutMs: number;
 
   constructor(nc: NatsConnection, opts: ApiClientOptions = {}) {
     this.nc = nc;
     this.prefix = opts.subjectPrefix ?? "flotilla";
     this.timeoutMs = opts.timeoutMs ?? 5000;
+    this.managedFields = opts.managedFields ?? true;
   }
 
   /** One request/reply; resolves to the reply's object or throws its typed error. */
   async call<T = KubeObject>(verb: BusVerb, resource: string, rq: BusRequest): Promise<T> {
     let bytes: Uint8Array;
     try {
-      const m = await this.nc.request(apiSubject(this.prefix, verb, resource), encode(rq), { timeout: this.timeoutMs });
+      const m = await this.nc.request(apiSubject(this.prefix, verb, resource), encode(this.managedFields ? rq : { ...rq, omitManagedFields: true }), { timeout: this.timeoutMs });
       bytes = m.data;
     } catch (err) {
       if (err instanceof natsErrors.TimeoutError) throw new TimeoutError(`no reply from the apiserver within ${this.timeoutMs} ms; a write may or may not have been applied`);

@@ -47,6 +47,12 @@ export interface BusRequest {
   inbox?: string;
   /** watch: heartbeat period the watcher expects. */
   heartbeatMs?: number;
+  /**
+   * Objects in the reply and in watch events come without metadata.managedFields: for
+   * actors that never read them (controllers, scheduler, kubelet), whose every decode
+   * they would otherwise roughly double.
+   */
+  omitManagedFields?: boolean;
 }
 
 export type BusReply = { object: KubeObject | KubeList; warnings?: string[] } | { status: Status };

@@ -80,6 +80,6 @@ export class LeaseLock {
    * fresh one per request costs nothing worth saving.
    */
   private with(timeoutMs: number): ApiClient {
-    return new ApiClient(this.client.nc, { subjectPrefix: this.client.prefix, timeoutMs: Math.max(1, Math.floor(timeoutMs)) });
+    return new ApiClient(this.client.nc, { subjectPrefix: this.client.prefix, managedFields: this.client.managedFields, timeoutMs: Math.max(1, Math.floor(timeoutMs)) });
   }
 }

@@ -38,7 +38,7 @@ export interface ControllerManager {
 }
 
 export async function startControllerManager(nc: NatsConnection, log: Logger, opts: ControllerManagerOptions = {}): Promise<ControllerManager> {
-  const client = new ApiClient(nc, { subjectPrefix: opts.node?.subjectPrefix ?? "flotilla" });
+  const client = new ApiClient(nc, { subjectPrefix: opts.node?.subjectPrefix ?? "flotilla", managedFields: false });
   const informers = new SharedInformers(client, log.child({ component: "informers" }));
   const recorder = (component: string) => new EventRecorder(client, component, log);
   const node = new NodeController({ client, nc, log: log.child({ controller: "node" }), events: recorder("node-controller"), informers }, opts.node);

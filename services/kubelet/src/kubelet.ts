@@ -30,7 +30,7 @@ export class Kubelet {
   private constructor(cfg: KubeletConfig, deps: KubeletDeps) {
     this.cfg = cfg;
     this.deps = deps;
-    const client = new ApiClient(deps.nc, { subjectPrefix: cfg.subjectPrefix });
+    const client = new ApiClient(deps.nc, { subjectPrefix: cfg.subjectPrefix, managedFields: false });
     this.node = new NodeAgent({ client, nc: deps.nc, log: deps.log }, cfg, deps.machine);
     this.pods = new PodManager({ client, log: deps.log, runtimes: deps.runtimes }, cfg);
   }

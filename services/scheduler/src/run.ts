@@ -5,7 +5,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { Scheduler, type SchedulerOptions } from "./scheduler.ts";
 
 export async function startScheduler(nc: NatsConnection, log: Logger, opts: SchedulerOptions & { subjectPrefix?: string } = {}): Promise<Scheduler> {
-  const s = new Scheduler(new ApiClient(nc, { subjectPrefix: opts.subjectPrefix ?? "flotilla" }), log, opts);
+  const s = new Scheduler(new ApiClient(nc, { subjectPrefix: opts.subjectPrefix ?? "flotilla", managedFields: false }), log, opts);
   await s.start();
   log.info("scheduler started");
   return s;

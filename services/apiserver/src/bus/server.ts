@@ -14,7 +14,7 @@ import { deleteObject } from "../registry/deletion.ts";
 import { bindPod } from "../registry/binding.ts";
 import { parsePatchType, patchObject } from "../registry/patching.ts";
 import type { WatchSink } from "../storage/watch-cache.ts";
-import { listReplyPacked, objectReplyPacked, watchMessagePacked } from "../storage/encoded.ts";
+import { listReplyPacked, listWithoutManagedFields, objectReplyPacked, watchMessagePacked, withoutManagedFields } from "../storage/encoded.ts";
 
 export interface BusApiOptions {
   subjectPrefix: string;
@@ -44,8 +44,8 @@ function reply(m: Msg, r: BusReply): void {
 }
 
 /** The reply to a write: the object's msgpack bytes are shared with the watch events of the same write. */
-function replyObject(m: Msg, object: KubeObject, warnings?: string[]): void {
-  if (m.reply) m.respond(objectReplyPacked(object, warnings));
+function replyObject(m: Msg, rq: BusRequest, object: KubeObject, warnings?: string[]): void {
+  if (m.reply) m.respond(objectReplyPacked(rq.omitManagedFields === true ? withoutManagedFields(object) : object, warnings));
 }
 
 export async function startBusApi(nc: NatsConnection, svc: ApiService, log: Logger, opts: BusApiOptions): Promise<BusApi> {
@@ -73,29 +73,32 @@ export async function startBusApi(nc: NatsConnection, svc: ApiService, log: Logg
     const sub = rq.subresource === "status" ? { subresource: "status" as const } : finalize ? { subresource: "finalize" as const } : {};
     switch (verb) {
       case "get":
-        return replyObject(m, await svc.get(info, ns, need(rq.name, "name"), rq.resourceVersion));
+        return replyObject(m, rq, await svc.get(info, ns, need(rq.name, "name"), rq.resourceVersion));
       case "list":
         // A reply must fit the connection's max_payload: pages are capped by size, and
         // the client follows `continue` (ApiClient.list does) for the rest.
-        if (m.reply) m.respond(listReplyPacked(await svc.list(info, ns, { ...rq, maxBytes: Math.floor((nc.info?.max_payload ?? 1 << 20) * 0.75) })));
+        if (m.reply) {
+          const list = await svc.list(info, ns, { ...rq, maxBytes: Math.floor((nc.info?.max_payload ?? 1 << 20) * 0.75) });
+          m.respond(listReplyPacked(rq.omitManagedFields === true ? listWithoutManagedFields(list) : list));
+        }
         return;
       case "create": {
         if (rq.subresource === "binding") return reply(m, { object: (await bindPod(svc, info, ns, need(rq.name, "name"), rq.body, write)) as unknown as KubeObject });
         if (rq.subresource === "token") return reply(m, { object: await svc.createToken(ns, need(rq.name, "name"), rq.body) });
         const r = await svc.create(info, ns, rq.body, write);
-        return replyObject(m, r.object, r.warnings);
+        return replyObject(m, rq, r.object, r.warnings);
       }
       case "update": {
         const r = await svc.update(info, ns, need(rq.name, "name"), rq.body, { ...write, ...sub });
-        return replyObject(m, r.object, r.warnings);
+        return replyObject(m, rq, r.object, r.warnings);
       }
       case "patch": {
         const r = await patchObject(svc, info, ns, need(rq.name, "name"), parsePatchType(rq.patchType), rq.body, { ...write, force: rq.force === true, ...(rq.subresource === "status" ? { subresource: "status" as const } : {}) });
-        return replyObject(m, r.object, r.warnings);
+        return replyObject(m, rq, r.object, r.warnings);
       }
       case "delete": {
         const r = await deleteObject(svc, info, ns, need(rq.name, "name"), rq);
-        return replyObject(m, r.object);
+        return replyObject(m, rq, r.object);
       }
       case "watch":
         return startWatch(m, info, ns, rq);
@@ -115,7 +118,7 @@ export async function startBusApi(nc: NatsConnection, svc: ApiService, log: Logg
     const sink: WatchSink = {
       event: (type: WatchEventType, object: KubeObject) => {
         lastRv = object.metadata.resourceVersion ?? lastRv;
-        if (!stopped) nc.publish(inbox, watchMessagePacked(type, object));
+        if (!stopped) nc.publish(inbox, watchMessagePacked(type, rq.omitManagedFields === true ? withoutManagedFields(object) : object));
       },
       bookmark: (rev) => send({ type: "BOOKMARK", resourceVersion: String(rev) }),
       close: (reason) => {

@@ -33,6 +33,28 @@ export function atRevision(value: KubeObject, revision: number): KubeObject {
   return obj;
 }
 
+const lean = new WeakMap<object, KubeObject>();
+
+/**
+ * The object without metadata.managedFields (for bus clients that asked so), one
+ * instance per object version, so its encoding too is computed once and shared.
+ */
+export function withoutManagedFields(obj: KubeObject): KubeObject {
+  if (obj.metadata.managedFields === undefined) return obj;
+  let l = lean.get(obj);
+  if (!l) {
+    const { managedFields: _omitted, ...metadata } = obj.metadata;
+    l = { ...obj, metadata };
+    lean.set(obj, l);
+  }
+  return l;
+}
+
+/** The list with its items without managedFields (see withoutManagedFields). */
+export function listWithoutManagedFields(list: KubeList): KubeList {
+  return { ...list, items: list.items.map(withoutManagedFields) };
+}
+
 /** The object's JSON text, computed once per object version. */
 export function objectJson(obj: KubeObject): string {
   let s = json.get(obj);

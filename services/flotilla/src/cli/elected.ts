@@ -28,7 +28,7 @@ export function candidateIdentity(name = hostname()): string {
 export async function runElected(servers: string | string[], component: string, identity: string, log: Logger, signal: AbortSignal, start: () => Promise<Stoppable>): Promise<void> {
   const nc = await connectBus({ servers, name: `flotilla-${component}-lease`, log });
   try {
-    const client = new ApiClient(nc, { subjectPrefix: "flotilla" });
+    const client = new ApiClient(nc, { subjectPrefix: "flotilla", managedFields: false });
     const elector = new LeaderElector({
       client,
       component,
