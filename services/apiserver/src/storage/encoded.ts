@@ -7,9 +7,10 @@
  * watchers, and a 10,000-pod list spent most of its time encoding.
  *
  * msgpack is a streaming format: a map header followed by its keys' and values' bytes
- * is a valid document, so bus replies are composed from cached parts.
+ * is a valid document, so bus replies are composed from cached parts; objects in them
+ * are JSON text in the bus codec's JSON extension (see libs/bus codec.ts).
  */
-import { encode } from "@flotilla/bus";
+import { encode, jsonDocPacked } from "@flotilla/bus";
 import type { KubeList, KubeObject, WatchEventType } from "@flotilla/api";
 
 const json = new WeakMap<object, string>();
@@ -70,11 +71,14 @@ export function watchLineJson(type: WatchEventType, obj: KubeObject): string {
   return `{"type":"${type}","object":${objectJson(obj)}}`;
 }
 
-/** The object's msgpack bytes, computed once per object version. */
+/**
+ * The object as a bus message carries it, computed once per object version: its JSON
+ * text (shared with HTTP clients) in the codec's JSON extension.
+ */
 export function objectPacked(obj: KubeObject): Uint8Array {
   let b = packed.get(obj);
   if (b === undefined) {
-    b = encode(obj);
+    b = jsonDocPacked(Buffer.from(objectJson(obj)));
     packed.set(obj, b);
   }
   return b;
