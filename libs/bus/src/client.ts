@@ -6,7 +6,7 @@
 import { errors as natsErrors, type NatsConnection } from "@nats-io/transport-node";
 import { UnavailableError, TimeoutError, errorFromStatus } from "@flotilla/api/errors";
 import type { KubeList, KubeObject } from "@flotilla/api";
-import { decode, encode, JsonDoc } from "./codec.ts";
+import { decode, encode } from "./codec.ts";
 import { apiSubject, BusVerb, type BusReply, type BusRequest } from "./protocol.ts";
 import { BusWatch, type BusWatchOptions } from "./watch.ts";
 
@@ -42,8 +42,7 @@ export class ApiClient {
   async call<T = KubeObject>(verb: BusVerb, resource: string, rq: BusRequest): Promise<T> {
     let bytes: Uint8Array;
     try {
-      const sent = { ...rq, ...(rq.body !== undefined ? { body: new JsonDoc(rq.body) } : {}), ...(this.managedFields ? {} : { omitManagedFields: true }) };
-      const m = await this.nc.request(apiSubject(this.prefix, verb, resource), encode(sent), { timeout: this.timeoutMs });
+      const m = await this.nc.request(apiSubject(this.prefix, verb, resource), encode(this.managedFields ? rq : { ...rq, omitManagedFields: true }), { timeout: this.timeoutMs });
       bytes = m.data;
     } catch (err) {
       if (err instanceof natsErrors.TimeoutError) throw new TimeoutError(`no reply from the apiserver within ${this.timeoutMs} ms; a write may or may not have been applied`);

@@ -1,4 +1,4 @@
-export { encode, decode, jsonDocPacked, JsonDoc, JSON_EXT } from "./codec.ts";
+export { encode, decode } from "./codec.ts";
 export { API_QUEUE_GROUP, BusVerb, apiSubject } from "./protocol.ts";
 export type { BusRequest, BusReply, BusWatchMessage } from "./protocol.ts";
 export { ApiClient } from "./client.ts";

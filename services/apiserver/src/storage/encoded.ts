@@ -7,10 +7,9 @@
  * watchers, and a 10,000-pod list spent most of its time encoding.
  *
  * msgpack is a streaming format: a map header followed by its keys' and values' bytes
- * is a valid document, so bus replies are composed from cached parts; objects in them
- * are JSON text in the bus codec's JSON extension (see libs/bus codec.ts).
+ * is a valid document, so bus replies are composed from cached parts.
  */
-import { encode, jsonDocPacked } from "@flotilla/bus";
+import { encode } from "@flotilla/bus";
 import type { KubeList, KubeObject, WatchEventType } from "@flotilla/api";
 
 const json = new WeakMap<object, string>();
@@ -71,14 +70,11 @@ export function watchLineJson(type: WatchEventType, obj: KubeObject): string {
   return `{"type":"${type}","object":${objectJson(obj)}}`;
 }
 
-/**
- * The object as a bus message carries it, computed once per object version: its JSON
- * text (shared with HTTP clients) in the codec's JSON extension.
- */
+/** The object's msgpack bytes, computed once per object version. */
 export function objectPacked(obj: KubeObject): Uint8Array {
   let b = packed.get(obj);
   if (b === undefined) {
-    b = jsonDocPacked(Buffer.from(objectJson(obj)));
+    b = encode(obj);
     packed.set(obj, b);
   }
   return b;
