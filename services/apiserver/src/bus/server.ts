@@ -14,7 +14,7 @@ import { deleteObject } from "../registry/deletion.ts";
 import { bindPod } from "../registry/binding.ts";
 import { parsePatchType, patchObject } from "../registry/patching.ts";
 import type { WatchSink } from "../storage/watch-cache.ts";
-import { listReplyPacked, listWithoutManagedFields, objectReplyPacked, watchMessagePacked, withoutManagedFields } from "../storage/encoded.ts";
+import { listReplyPacked, objectReplyPacked, watchMessagePacked, withoutManagedFields } from "../storage/encoded.ts";
 
 export interface BusApiOptions {
   subjectPrefix: string;
@@ -43,9 +43,14 @@ function reply(m: Msg, r: BusReply): void {
   if (m.reply) m.respond(encode(r));
 }
 
+/** The object as this request's client reads it: without managedFields when it asked so. */
+function forClient(rq: BusRequest, object: KubeObject): KubeObject {
+  return rq.omitManagedFields === true ? withoutManagedFields(object) : object;
+}
+
 /** The reply to a write: the object's msgpack bytes are shared with the watch events of the same write. */
 function replyObject(m: Msg, rq: BusRequest, object: KubeObject, warnings?: string[]): void {
-  if (m.reply) m.respond(objectReplyPacked(rq.omitManagedFields === true ? withoutManagedFields(object) : object, warnings));
+  if (m.reply) m.respond(objectReplyPacked(forClient(rq, object), warnings));
 }
 
 export async function startBusApi(nc: NatsConnection, svc: ApiService, log: Logger, opts: BusApiOptions): Promise<BusApi> {
@@ -79,7 +84,7 @@ export async function startBusApi(nc: NatsConnection, svc: ApiService, log: Logg
         // the client follows `continue` (ApiClient.list does) for the rest.
         if (m.reply) {
           const list = await svc.list(info, ns, { ...rq, maxBytes: Math.floor((nc.info?.max_payload ?? 1 << 20) * 0.75) });
-          m.respond(listReplyPacked(rq.omitManagedFields === true ? listWithoutManagedFields(list) : list));
+          m.respond(listReplyPacked({ ...list, items: list.items.map((o) => forClient(rq, o)) }));
         }
         return;
       case "create": {
@@ -118,7 +123,7 @@ export async function startBusApi(nc: NatsConnection, svc: ApiService, log: Logg
     const sink: WatchSink = {
       event: (type: WatchEventType, object: KubeObject) => {
         lastRv = object.metadata.resourceVersion ?? lastRv;
-        if (!stopped) nc.publish(inbox, watchMessagePacked(type, rq.omitManagedFields === true ? withoutManagedFields(object) : object));
+        if (!stopped) nc.publish(inbox, watchMessagePacked(type, forClient(rq, object)));
       },
       bookmark: (rev) => send({ type: "BOOKMARK", resourceVersion: String(rev) }),
       close: (reason) => {

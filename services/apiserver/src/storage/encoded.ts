@@ -50,11 +50,6 @@ export function withoutManagedFields(obj: KubeObject): KubeObject {
   return l;
 }
 
-/** The list with its items without managedFields (see withoutManagedFields). */
-export function listWithoutManagedFields(list: KubeList): KubeList {
-  return { ...list, items: list.items.map(withoutManagedFields) };
-}
-
 /** The object's JSON text, computed once per object version. */
 export function objectJson(obj: KubeObject): string {
   let s = json.get(obj);
