@@ -32,12 +32,11 @@ import { readyNodes, until } from "./support/kube.ts";
 import type { Master, Member } from "./support/members.ts";
 import { apiRequest, casTarget, deploymentStatus, firstWrite, holderMaster, keepScaling, leaseHolder, LEASES, listPods, podReady, scaleDeployment, sleepDeployment, StoreView, timeUntil, tryCreateConfigMap, type StoreInfo } from "./support/probes.ts";
 import { summaryTable, type SummaryRow } from "./support/summary.ts";
+import { WITNESS_NODE, witnessPod, witnessState, type WitnessState } from "./support/witness.ts";
 
 const skip = chaosSkipReason();
 const KILLS = Math.max(1, Number(process.env["FLOTILLA_CHAOS_KILLS"] ?? 2));
 const PROBES = "chaos-probe";
-const WITNESS_NODE = "n1";
-const WITNESS_MARKER = `witness-${process.pid}`;
 
 let cluster: ChaosCluster;
 let store: StoreView;
@@ -102,18 +101,10 @@ async function settled(timeoutMs = 90_000): Promise<StoreInfo> {
 
 const byName = (name: string): Master => cluster.master(name);
 
-/** Its pod's container ID and restart count through a living master, and the PID of its process in n1's container. */
-async function witnessState(): Promise<{ pid: string; containerID: string; restarts: number }> {
-  const r = await apiRequest(living()[0]!.api, "GET", "/api/v1/namespaces/default/pods/witness", undefined, 3000);
-  if (r.status !== 200) throw new Error(`GET pod witness: ${r.status} ${r.body.slice(0, 200)}`);
-  const cs = (JSON.parse(r.body) as { status?: { containerStatuses?: { containerID?: string; restartCount?: number }[] } }).status?.containerStatuses?.[0];
-  const ps = await cluster.node(WITNESS_NODE).exec(["ps", "-o", "pid,args"]);
-  const line = ps.stdout.split("\n").find((l) => l.includes(WITNESS_MARKER));
-  return { pid: line?.trim().split(/\s+/)[0] ?? "gone", containerID: cs?.containerID ?? "", restarts: cs?.restartCount ?? -1 };
-}
+const witnessNow = (): Promise<WitnessState> => witnessState(living()[0]!.api, cluster.node(WITNESS_NODE));
 
 async function expectWitnessUntouched(): Promise<void> {
-  const now = await until("the witness pod's status", () => witnessState(), 30_000, logs);
+  const now = await until("the witness pod's status", witnessNow, 30_000, logs);
   expect(now, "the process pod on n1 started before the chaos").toEqual({ ...witness, restarts: 0 });
 }
 
@@ -139,7 +130,6 @@ async function underCasLoad(namespace: string, chaos: () => Promise<void>): Prom
   }
   return { ...result.counts, lost: result.violations.filter((v) => v.rule === "lost-write").length, violations: result.violations.length, staleReads: result.violations.filter((v) => v.rule === "stale-read").length, failedSeen: result.violations.filter((v) => v.rule === "failed-write-seen").length };
 }
-
 
 /** The split-brain audit for what started since `fromMs`; prints any overlap. */
 async function overlapsSince(fromMs: number): Promise<number> {
@@ -174,16 +164,10 @@ describe.skipIf(skip !== undefined)("chaos scenarios", () => {
     store = await StoreView.create(cluster.masters);
     const m1 = cluster.master("m1");
     for (const ns of [PROBES, "chaos-s1", "chaos-s2", "chaos-s3", "chaos-s4"]) await m1.kubectlOk(["create", "namespace", ns]);
-    const pod = {
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { name: "witness" },
-      spec: { nodeName: WITNESS_NODE, runtimeClassName: "process", terminationGracePeriodSeconds: 1, containers: [{ name: "main", image: "none", command: ["sh", "-c", `sleep 3600; echo ${WITNESS_MARKER}`] }] },
-    };
-    for (const obj of [pod, sleepDeployment("web", 3)]) await m1.kubectlOk(["apply", "-f", "-"], { input: JSON.stringify(obj) });
+    for (const obj of [witnessPod(), sleepDeployment("web", 3)]) await m1.kubectlOk(["apply", "-f", "-"], { input: JSON.stringify(obj) });
     await m1.kubectlOk(["wait", "--for=condition=Ready", "pod/witness", "--timeout=60s"]);
     await m1.kubectlOk(["rollout", "status", "deployment/web", "--timeout=60s"]);
-    const w = await witnessState();
+    const w = await witnessNow();
     expect(w.pid, `the witness process in ${WITNESS_NODE}'s container`).toMatch(/^\d+$/);
     witness = { pid: w.pid, containerID: w.containerID };
     await settled();

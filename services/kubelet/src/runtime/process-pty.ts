@@ -33,13 +33,16 @@ export function shellQuote(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
+/** A terminal dimension as stty takes it: a whole number, never negative. */
+const cells = (n: number): number => Math.max(0, Math.floor(n));
+
 /**
  * `script` arguments that run `command` (an argv, never re-split) on a new pty; with
  * `size`, the pty gets that size before the command starts (a later resize could lose
  * the race against a shell that asks for its size at once).
  */
 export function scriptArgs(command: readonly string[], size?: { cols: number; rows: number }): string[] {
-  const sized = size ? `stty cols ${Math.max(0, Math.floor(size.cols))} rows ${Math.max(0, Math.floor(size.rows))} 2>/dev/null; ` : "";
+  const sized = size ? `stty cols ${cells(size.cols)} rows ${cells(size.rows)} 2>/dev/null; ` : "";
   // -q no banner, -f flush at once, -e the command's exit code, -c the command; no typescript file.
   return ["-qfec", `${sized}exec ${command.map(shellQuote).join(" ")}`, "/dev/null"];
 }
@@ -85,7 +88,7 @@ export function ptyResizer(scriptPid: number, onError: (err: Error) => void): (c
     });
   };
   return (cols, rows) => {
-    wanted = { cols: Math.max(0, Math.floor(cols)), rows: Math.max(0, Math.floor(rows)) };
+    wanted = { cols: cells(cols), rows: cells(rows) };
     tries = 0;
     if (!timer) apply();
   };
