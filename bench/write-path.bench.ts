@@ -265,12 +265,22 @@ async function statusInputs(impl: Impl): Promise<StatusInputs> {
   // The kubelet's second write: its own entry exists, the condition times and states change.
   const current = backend.cached.get(key)!;
   const patch = { metadata: { uid: current.metadata.uid }, status: kubeletStatus(current, 7, true) };
-  const patched = impl.api.applyMergePatch(current, patch) as KubeObject;
-  const decoded = impl.api.decodeObject(pods, structuredClone(patched), { strict: false }).object;
+  const patched = mergeStatus(impl, current, patch);
+  const decoded = impl.api.decodeObject(pods, statusView(impl, patched, current), { strict: false }).object;
   impl.api.applyDefaults(pods, decoded);
   const prepared = impl.strategy.prepareForUpdate(pods, current, decoded, "status");
   const written = recordStatus(impl, current, prepared);
   return { current, patch, patched, prepared, written };
+}
+
+// The status write's steps as each implementation has them (older ones copy the whole
+// pod in the patch and decode all of it).
+function mergeStatus(impl: Impl, current: KubeObject, patch: unknown): KubeObject {
+  return (impl.api.applyMergePatchSharing ?? impl.api.applyMergePatch)(current, patch) as KubeObject;
+}
+
+function statusView(impl: Impl, patched: KubeObject, current: KubeObject): unknown {
+  return impl.service.statusView ? impl.service.statusView(patched, current) : structuredClone(patched);
 }
 
 function recordStatus(impl: Impl, old: KubeObject, next: KubeObject): KubeObject {
@@ -282,8 +292,8 @@ function steps(impl: Impl, s: StatusInputs): Record<string, () => unknown> {
   const pods = info(impl, "pods");
   const kubeletWatch = { labels: impl.selectors.parseLabelSelector(undefined), fields: impl.selectors.parseFieldSelector("spec.nodeName=hollow-17", "pods") };
   return {
-    "applyMergePatch": () => impl.api.applyMergePatch(s.current, s.patch),
-    "decodeObject": () => impl.api.decodeObject(pods, s.patched, { strict: false }),
+    "applyMergePatch": () => mergeStatus(impl, s.current, s.patch),
+    "decodeObject": () => impl.api.decodeObject(pods, impl.service.statusView ? impl.service.statusView(s.patched, s.current) : s.patched, { strict: false }),
     "prepareForUpdate": () => impl.strategy.prepareForUpdate(pods, s.current, s.patched, "status"),
     "validateObject": () => impl.api.validateObject(pods, s.prepared, s.current),
     "recordUpdate": () => recordStatus(impl, s.current, s.prepared),

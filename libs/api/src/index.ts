@@ -24,6 +24,7 @@ export { RESOURCES, groupVersion, resourceInfo, resourceForKind } from "./regist
 export type { ResourceInfo, Subresource } from "./registry.ts";
 export {
   applyMergePatch,
+  applyMergePatchSharing,
   applyJsonPatch,
   applyStrategicMergePatch,
   patchStrategyFor,

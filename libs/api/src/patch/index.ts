@@ -3,7 +3,7 @@
  * patch, server-side apply and managedFields tracking. Pure functions over decoded
  * JSON; no I/O.
  */
-export { applyMergePatch } from "./merge-patch.ts";
+export { applyMergePatch, applyMergePatchSharing } from "./merge-patch.ts";
 export { applyJsonPatch } from "./json-patch.ts";
 export type { JsonPatchOperation } from "./json-patch.ts";
 export { applyStrategicMergePatch } from "./strategic-merge-patch.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyMergePatch } from "./merge-patch.ts";
+import { applyMergePatch, applyMergePatchSharing } from "./merge-patch.ts";
 
 describe("applyMergePatch", () => {
   // RFC 7386 appendix A, row by row.
@@ -21,6 +21,7 @@ describe("applyMergePatch", () => {
     [{}, { a: { bb: { ccc: null } } }, { a: { bb: {} } }],
   ])("RFC 7386: %j + %j = %j", (target, patch, want) => {
     expect(applyMergePatch(target, patch)).toEqual(want);
+    expect(applyMergePatchSharing(target, patch)).toEqual(want);
   });
 
   it("merge-patch: kubectl scale changes replicas and nothing else", () => {
@@ -48,5 +49,21 @@ describe("applyMergePatch", () => {
     const out = applyMergePatch({}, JSON.parse('{"__proto__":{"polluted":1},"a":{"__proto__":{"polluted":2}}}'));
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(JSON.stringify(out)).toBe('{"__proto__":{"polluted":1},"a":{"__proto__":{"polluted":2}}}');
+  });
+
+  it("merge-patch, sharing: untouched subtrees are the target's own, patched paths and patch values are copies", () => {
+    const target = { metadata: { uid: "u", labels: { a: "1" } }, spec: { containers: [{ name: "c" }] }, status: { phase: "Pending", hostIP: "10.0.0.1" } };
+    const patch = { metadata: { uid: "u" }, status: { phase: "Running", conditions: [{ type: "Ready", lastProbeTime: null }] } };
+    const before = structuredClone({ target, patch });
+    const out = applyMergePatchSharing(target, patch) as typeof target & { status: { conditions: unknown[] } };
+    expect(out).toEqual({ ...target, status: { phase: "Running", hostIP: "10.0.0.1", conditions: [{ type: "Ready", lastProbeTime: null }] } });
+    expect(out.spec).toBe(target.spec);
+    expect(out.metadata.labels).toBe(target.metadata.labels);
+    expect(out.metadata).not.toBe(target.metadata);
+    expect(out.status).not.toBe(target.status);
+    expect(out.status.conditions).not.toBe(patch.status.conditions);
+    out.status.conditions.push({});
+    out.status.phase = "Failed";
+    expect({ target, patch }).toEqual(before);
   });
 });

@@ -134,3 +134,17 @@ describe("decodeObject: apiVersion and kind must match the endpoint", () => {
     expect(() => decodeObject(infoOf("apps/v1", "Deployment"), m, { strict: true })).toThrow(message);
   });
 });
+
+describe("decodeObject: the careful walk keeps what needs no change", () => {
+  it("decode: a null in one part drops that null and leaves every untouched part the body's own", () => {
+    const m = manifest("Pod") as Manifest & { spec: object; metadata: { labels?: object } };
+    m.metadata.labels = { app: "web" };
+    const body = { ...m, status: { phase: "Running", conditions: [{ type: "Ready", status: "True", lastProbeTime: null, lastTransitionTime: "2026-11-22T10:00:00Z" }] } };
+    const { object, warnings } = decodeObject(infoOf("v1", "Pod"), body, { strict: true });
+    expect(warnings).toEqual([]);
+    expect(object["status"]).toEqual({ phase: "Running", conditions: [{ type: "Ready", status: "True", lastTransitionTime: "2026-11-22T10:00:00Z" }] });
+    expect(body.status.conditions[0]).toHaveProperty("lastProbeTime", null);
+    expect(object["spec"]).toBe(body.spec);
+    expect(object.metadata.labels).toBe(body.metadata.labels);
+  });
+});

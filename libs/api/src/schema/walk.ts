@@ -153,6 +153,11 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+// The walks below hand back the value they were given when nothing in it changed (no
+// null or unknown field dropped, no quantity rewritten), so what a body shares with the
+// stored object stays shared: a status patch whose conditions carry `lastProbeTime: null`
+// takes this walk, and copying the metadata it shares cost the managedFields check its
+// shortcut (fields-v1.ts).
 function walkStruct(schema: Schema, value: unknown, loc: Loc, st: State): unknown {
   if (!isPlainObject(value)) return mismatch(st, loc, value, goType(schema));
   // A struct with no declared fields (e.g. a free-form patch body) takes anything.
@@ -160,45 +165,53 @@ function walkStruct(schema: Schema, value: unknown, loc: Loc, st: State): unknow
   const props = schema.properties as Record<string, Schema>;
   const struct = typeof schema.$id === "string" ? schema : loc.struct;
   const out: Record<string, unknown> = {};
+  let same = true;
   for (const key in value) {
     const sub = Object.hasOwn(props, key) ? props[key] : undefined;
     const at: Loc = { parent: loc, seg: key, isField: true, struct };
     if (!sub) {
       st.unknown.push(pathOf(at));
+      same = false;
       continue;
     }
     const r = walk(sub, value[key], at, st);
     if (r !== undefined) out[key] = r;
+    if (r !== value[key]) same = false;
   }
-  return out;
+  return same ? value : out;
 }
 
 function walkMap(schema: Schema, value: unknown, loc: Loc, st: State): unknown {
   if (!isPlainObject(value)) return mismatch(st, loc, value, goType(schema));
   const item = mapValue(schema);
   const out: Record<string, unknown> = {};
+  let same = true;
   for (const key in value) {
     const v = value[key];
     // Go stores the zero value for a null map entry; for strings that is "".
     if (v === null) {
       if (item[Kind] === "String") out[key] = "";
+      same = false;
       continue;
     }
     const r = walk(item, v, { parent: loc, seg: key, isField: false, struct: loc.struct }, st);
     if (r !== undefined) out[key] = r;
+    if (r !== v) same = false;
   }
-  return out;
+  return same ? value : out;
 }
 
 function walkArray(schema: Schema, value: unknown, loc: Loc, st: State): unknown {
   if (!Array.isArray(value)) return mismatch(st, loc, value, goType(schema));
   const item = schema.items as Schema;
   const out: unknown[] = [];
+  let same = true;
   for (let i = 0; i < value.length; i++) {
     const r = walk(item, value[i], { parent: loc, seg: String(i), isField: false, struct: loc.struct }, st);
     out.push(r === undefined ? zeroValue(item) : r);
+    if (r !== value[i]) same = false;
   }
-  return out;
+  return same ? value : out;
 }
 
 /** What Go leaves in a slice element it could not fill (null, or after an error). */

@@ -21,7 +21,7 @@ function deepFreeze<T>(v: T): T {
 }
 
 /** A store and watch cache in memory; the cache holds each written object, frozen, as the apiserver's shares it. */
-function service(): { svc: ApiService; cached: (name: string) => KubeObject } {
+function service(): { svc: ApiService; cached: (name: string) => KubeObject; put: (key: string, value: unknown) => number; cache: Map<string, KubeObject> } {
   const values = new Map<string, { value: KubeObject; revision: number }>();
   const cache = new Map<string, KubeObject>();
   let revision = 1;
@@ -44,7 +44,7 @@ function service(): { svc: ApiService; cached: (name: string) => KubeObject } {
     },
   };
   const svc = new ApiService(store as never, { get: (_r: string, key: string) => cache.get(key) } as never, {} as never);
-  return { svc, cached: (name) => cache.get(objectKey("pods", "default", name))! };
+  return { svc, cached: (name) => cache.get(objectKey("pods", "default", name))!, put, cache };
 }
 
 async function created(): Promise<ReturnType<typeof service>> {
@@ -101,5 +101,22 @@ describe("patches and updates leave the cached object alone", () => {
     expect(before).toEqual(snapshot);
     expect(object.metadata.labels).toEqual({ app: "web", tier: "front" });
     expect((object["status"] as { phase: string }).phase).toBe(subresource ? "Running" : "Pending");
+  });
+
+  it.each([
+    ["that changes status", { status: { conditions: [{ type: "Ready", status: "True", lastHeartbeatTime: "2026-11-22T10:00:01Z" }] } }],
+    ["that leaves status alone", { metadata: { labels: { zone: "a" } } }],
+  ])("patching: a status patch %s, of an object stored before one of its status defaults existed, defaults the copy it writes", async (_name, patch) => {
+    const { svc, put, cache } = service();
+    const nodes = resourceInfo("", "nodes")!;
+    const key = objectKey("nodes", undefined, "n1");
+    // Stored without status.allocatable, which defaulting now derives from capacity.
+    put(key, { apiVersion: "v1", kind: "Node", metadata: { name: "n1", uid: "u1", creationTimestamp: "2026-11-22T10:00:00Z" }, spec: {}, status: { capacity: { cpu: "2" } } });
+    const before = cache.get(key)!;
+    const snapshot = structuredClone(before);
+    const { object } = await patchObject(svc, nodes, undefined, "n1", PatchType.Merge, structuredClone(patch), { fieldManager: "kubelet", subresource: "status" });
+    expect(before).toEqual(snapshot);
+    expect(object["status"]).toMatchObject({ capacity: { cpu: "2" }, allocatable: { cpu: "2" } });
+    expect(object["spec"]).toBe(before["spec"]);
   });
 });

@@ -9,6 +9,7 @@ import {
   UnsupportedMediaTypeError,
   applyJsonPatch,
   applyMergePatch,
+  applyMergePatchSharing,
   applyStrategicMergePatch,
   serverSideApply,
   type GroupKind,
@@ -42,15 +43,20 @@ export interface PatchOptions extends WriteOptions {
  * The target with a JSON, merge or strategic patch applied. An apply patch is taken as a
  * merge patch here: only the scale subresource gets here with one (objects go through
  * server-side apply instead).
+ *
+ * `statusWrite`: the result goes to a status write, which decodes and defaults only the
+ * parts the patch changed (ApiService.admitUpdate), so a merge patch may share the rest
+ * with `target` instead of copying it. A kubelet's status patch copied the whole pod:
+ * 3 % of the apiserver's CPU in the deployment bench.
  */
-export function patchedRaw(type: PatchType, target: unknown, patch: unknown, kind: GroupKind): unknown {
+export function patchedRaw(type: PatchType, target: unknown, patch: unknown, kind: GroupKind, statusWrite = false): unknown {
   switch (type) {
     case PatchType.Json:
       if (!Array.isArray(patch)) throw new BadRequestError("a JSON patch must be an array of operations");
       return applyJsonPatch(target, patch);
     case PatchType.Merge:
     case PatchType.Apply:
-      return applyMergePatch(target, patch);
+      return statusWrite ? applyMergePatchSharing(target, patch) : applyMergePatch(target, patch);
     case PatchType.Strategic:
       return applyStrategicMergePatch(target, patch, kind);
   }
@@ -77,7 +83,7 @@ async function updateWith(svc: ApiService, info: ResourceInfo, namespace: string
 /** `patch` is the decoded body (JSON value; YAML already parsed for apply). */
 export async function patchObject(svc: ApiService, info: ResourceInfo, namespace: string | undefined, name: string, type: PatchType, patch: unknown, opts: PatchOptions): Promise<WriteResult> {
   if (type === PatchType.Apply) return apply(svc, info, namespace, name, patch, opts);
-  return updateWith(svc, info, namespace, name, (current) => patchedRaw(type, current, patch, { group: info.group, kind: info.kind }), opts, true);
+  return updateWith(svc, info, namespace, name, (current) => patchedRaw(type, current, patch, { group: info.group, kind: info.kind }, opts.subresource === "status"), opts, true);
 }
 
 /**

@@ -89,6 +89,27 @@ export const MAX_UPDATE_ATTEMPTS = 16;
 // One constant, so what is derived from it per write (a skip tree) can be reused.
 const IGNORE_STATUS = Object.freeze({ ignoreFields: Object.freeze([Object.freeze(["status"])]) });
 
+/**
+ * What a status write needs decoded and defaulted: the client's object without the
+ * top-level fields it shares with the current object (a merge patch of status leaves
+ * the spec shared, see patchedRaw). The write takes only status, labels and
+ * annotations from the client, and the shared parts were decoded and defaulted when
+ * they were stored: decoding and defaulting them again was wasted, and defaulting
+ * them in place would have written into the watch cache's object. Status gets its own
+ * top level, where every status default is set (a Namespace's phase, a Node's
+ * allocatable), for the same reason.
+ */
+export function statusView(raw: unknown, current: KubeObject): unknown {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return raw;
+  const view: Record<string, unknown> = { ...raw };
+  for (const k of Object.keys(view)) {
+    if (k !== "apiVersion" && k !== "kind" && k !== "metadata" && k !== "status" && view[k] === current[k]) delete view[k];
+  }
+  const status = view["status"];
+  if (typeof status === "object" && status !== null && !Array.isArray(status)) view["status"] = { ...status };
+  return view;
+}
+
 export class ApiService {
   readonly store: Store;
   readonly cache: WatchCache;
@@ -317,7 +338,7 @@ export class ApiService {
    * writer's fields.
    */
   async admitUpdate(info: ResourceInfo, current: KubeObject, raw: unknown, opts: WriteOptions & { subresource?: "status" | "finalize" }, recordManager = true, decoded = false): Promise<{ object: KubeObject; warnings: string[] }> {
-    const { object, warnings } = decoded ? { object: raw as KubeObject, warnings: [] } : this.admit(info, raw, opts);
+    const { object, warnings } = decoded ? { object: raw as KubeObject, warnings: [] } : this.admit(info, opts.subresource === "status" ? statusView(raw, current) : raw, opts);
     const next = prepareForUpdate(info, current, object, opts.subresource);
     // A PUT body usually lacks what the server allocated (ClusterIP, node ports). A status
     // write takes its spec from `current` (shared, so it must not be written to): nothing to carry.

@@ -142,14 +142,15 @@ export function taintUpdate(node: NodeObject, nowMs: number): NodeObject | undef
   // Milliseconds kept when there are any (RFC 3339 allows them; Kubernetes clients parse
   // them): eviction deadlines count from timeAdded, and whole seconds would move them up
   // to a second early.
-  const now = nowMs % 1000 === 0 ? rfc3339(nowMs) : new Date(nowMs).toISOString();
+  // Formatted only when a taint is stamped: this runs for every node on every pass.
+  const now = () => (nowMs % 1000 === 0 ? rfc3339(nowMs) : new Date(nowMs).toISOString());
   let changed = false;
   const next: Taint[] = [];
   for (const t of current) {
     if (hasReady && isLifecycleTaint(t) && t.key !== wanted) {
       changed = true;
     } else if (t.effect === "NoExecute" && t.timeAdded === undefined) {
-      next.push({ ...t, timeAdded: now });
+      next.push({ ...t, timeAdded: now() });
       changed = true;
     } else {
       next.push(t);
@@ -159,7 +160,7 @@ export function taintUpdate(node: NodeObject, nowMs: number): NodeObject | undef
     for (const effect of EFFECTS) {
       if (next.some((t) => t.key === wanted && t.effect === effect)) continue;
       // Kubernetes stamps only NoExecute taints: timeAdded drives eviction, nothing else.
-      next.push(effect === "NoExecute" ? { key: wanted, effect, timeAdded: now } : { key: wanted, effect });
+      next.push(effect === "NoExecute" ? { key: wanted, effect, timeAdded: now() } : { key: wanted, effect });
       changed = true;
     }
   }
