@@ -59,7 +59,10 @@ export async function bindPod(svc: ApiService, info: ResourceInfo, namespace: st
 function scheduled(pod: KubeObject, node: string, annotations: Record<string, string>, now: string): KubeObject {
   const status = (pod["status"] ?? {}) as { conditions?: Record<string, unknown>[] };
   const conditions = (status.conditions ?? []).filter((c) => c["type"] !== "PodScheduled");
-  conditions.push({ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: now });
+  // No `lastProbeTime: null`: a decoded write drops nulls, so the kubelet, which copies
+  // this condition into its status patch, would see it change once that patch was stored
+  // and report again, a second write per pod that changed nothing.
+  conditions.push({ type: "PodScheduled", status: "True", lastTransitionTime: now });
   const metadata = Object.keys(annotations).length > 0 ? { ...pod.metadata, annotations: { ...pod.metadata.annotations, ...annotations } } : pod.metadata;
   return { ...pod, metadata, spec: { ...(pod["spec"] as object), nodeName: node }, status: { ...status, conditions } };
 }

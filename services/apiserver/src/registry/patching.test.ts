@@ -119,4 +119,17 @@ describe("patches and updates leave the cached object alone", () => {
     expect(object["status"]).toMatchObject({ capacity: { cpu: "2" }, allocatable: { cpu: "2" } });
     expect(object["spec"]).toBe(before["spec"]);
   });
+
+  it("patching: a status a kubelet builds from the bound pod reads back unchanged once stored, so its next report is not another write", async () => {
+    const { svc, cached } = await created();
+    type Condition = { type: string; lastProbeTime?: null };
+    // As the kubelet builds it: the pod's PodScheduled condition as read, its own with lastProbeTime null.
+    const build = (pod: KubeObject) => ({
+      phase: "Running",
+      conditions: [...((pod["status"] as { conditions: Condition[] }).conditions.filter((c) => c.type === "PodScheduled")), { type: "Ready", status: "True", lastProbeTime: null, lastTransitionTime: "2026-11-22T10:00:00Z" }],
+    });
+    const first = build(cached("web"));
+    await patchObject(svc, pods, "default", "web", PatchType.Merge, { metadata: { uid: cached("web").metadata.uid }, status: structuredClone(first) }, { fieldManager: "kubelet", subresource: "status" });
+    expect(JSON.stringify(build(cached("web")))).toBe(JSON.stringify(first));
+  });
 });
