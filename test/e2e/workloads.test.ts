@@ -137,8 +137,35 @@ describe("workloads", () => {
     expect(livePods("web").length).toBe(10);
     kubectlOk(server, ["scale", "deployment/web", "--replicas=2"]);
     await until("2 pods", () => livePods("web").length === 2);
-    expect(kubectlOk(server, ["get", "deployment", "web"])).toMatch(/web\s+2\/2/);
+    // READY follows once the ReplicaSet's and then the Deployment's status catch up.
+    await until("READY 2/2", () => /web\s+2\/2/.test(kubectlOk(server, ["get", "deployment", "web"])));
   }, 150_000);
+
+  it("e2e: a ReplicaSet whose pods are refused reports ReplicaFailure, and recovers once they are admitted", async () => {
+    const rs = {
+      apiVersion: "apps/v1",
+      kind: "ReplicaSet",
+      metadata: { name: "needs-sa" },
+      spec: {
+        replicas: 3,
+        selector: { matchLabels: { app: "needs-sa" } },
+        template: { metadata: { labels: { app: "needs-sa" } }, spec: { serviceAccountName: "builder", runtimeClassName: "process", terminationGracePeriodSeconds: 1, containers: [{ name: "main", image: "example/sa:v1", command: ["sleep", "3600"] }] } },
+      },
+    };
+    kubectlOk(server, ["apply", "-f", "-"], JSON.stringify(rs));
+    type Status = { status?: { replicas?: number; readyReplicas?: number; conditions?: { type: string; status: string; reason?: string; message?: string }[] } };
+    const failure = () => json<Status>(["get", "rs", "needs-sa"]).status?.conditions?.find((c) => c.type === "ReplicaFailure");
+    await until("ReplicaFailure on the ReplicaSet", () => failure()?.status === "True");
+    expect(failure()).toMatchObject({ reason: "FailedCreate" });
+    expect(failure()?.message).toContain("builder");
+    expect(podsOf("needs-sa")).toHaveLength(0);
+    kubectlOk(server, ["create", "serviceaccount", "builder"]);
+    await until("3 ready pods and no ReplicaFailure", () => {
+      const st = json<Status>(["get", "rs", "needs-sa"]).status;
+      return st?.readyReplicas === 3 && !st.conditions?.some((c) => c.type === "ReplicaFailure");
+    });
+    kubectlOk(server, ["delete", "rs", "needs-sa"]);
+  }, 120_000);
 
   it("e2e: deleting a Deployment removes its ReplicaSets and pods; --cascade=orphan leaves the pods", async () => {
     kubectlOk(server, ["delete", "deployment", "web"]);

@@ -7,7 +7,7 @@
  * calculateStatus), controller_ref_manager.go (adoption and release) and controller_utils.go
  * (slow-start batches, the deletion order).
  */
-import { rfc3339, selectorMatches } from "@flotilla/api";
+import { cloneJson, rfc3339, selectorMatches } from "@flotilla/api";
 import type { ObjectMeta, OwnerReference, PodObject, PodSpecObject } from "@flotilla/api";
 import { controllerOf, isPodActive, isPodAvailable, isPodReady, podAvailableAtMs, rankPodsForDeletion } from "./pods.ts";
 
@@ -170,10 +170,12 @@ export function podFromTemplate(rs: ReplicaSetLike): PodObject & { metadata: Obj
   const owner: OwnerReference = { apiVersion: "apps/v1", kind: "ReplicaSet", name: meta.name ?? "", uid: meta.uid ?? "", controller: true, blockOwnerDeletion: true };
   const metadata: ObjectMeta = { generateName: `${meta.name ?? ""}-`, ownerReferences: [owner] };
   if (meta.namespace !== undefined) metadata.namespace = meta.namespace;
-  if (tmeta.labels !== undefined) metadata.labels = structuredClone(tmeta.labels);
-  if (tmeta.annotations !== undefined) metadata.annotations = structuredClone(tmeta.annotations);
+  // cloneJson, not structuredClone: one copy per pod created, 2.5 % of the controller
+  // manager's CPU in the deployment bench with structuredClone.
+  if (tmeta.labels !== undefined) metadata.labels = cloneJson(tmeta.labels);
+  if (tmeta.annotations !== undefined) metadata.annotations = cloneJson(tmeta.annotations);
   if (tmeta.finalizers !== undefined) metadata.finalizers = [...tmeta.finalizers];
-  return { apiVersion: "v1", kind: "Pod", metadata, spec: structuredClone(rs.spec?.template?.spec ?? { containers: [] }) };
+  return { apiVersion: "v1", kind: "Pod", metadata, spec: cloneJson(rs.spec?.template?.spec ?? { containers: [] }) };
 }
 
 /** spec.replicas with Kubernetes' default of 1. */
