@@ -148,10 +148,13 @@ describe("nodes", () => {
   });
 
   it("e2e: a failing liveness probe restarts the container; a failing readiness probe makes it unready", async () => {
-    // Healthy while /tmp/<name>-alive exists (the pod directory is its working dir).
+    // Healthy while /tmp/<name>-alive exists (the pod directory is its working dir). A
+    // probe that only runs slowly is no failure here: with the default 1 s timeout, a
+    // starved CI machine (25-50 % steal, 2026-11-23) timed one out and restarted the
+    // container under the test's next exec.
     kubectlOk(server, ["apply", "-f", "-"], pod("probed", "touch alive ready; sleep 600", { nodeName: "node-1" }, {
-      livenessProbe: { exec: { command: ["test", "-f", "alive"] }, periodSeconds: 1, failureThreshold: 1 },
-      readinessProbe: { exec: { command: ["test", "-f", "ready"] }, periodSeconds: 1 },
+      livenessProbe: { exec: { command: ["test", "-f", "alive"] }, periodSeconds: 1, failureThreshold: 1, timeoutSeconds: 10 },
+      readinessProbe: { exec: { command: ["test", "-f", "ready"] }, periodSeconds: 1, timeoutSeconds: 10 },
     }));
     kubectlOk(server, ["wait", "--for=condition=Ready", "pod/probed", "--timeout=30s"]);
     kubectlOk(server, ["exec", "probed", "--", "rm", "ready"]);

@@ -225,7 +225,9 @@ describe("leader election", () => {
     expect(cs.reduce((n, c) => n + c.intervals.length, 0)).toBe(1);
   });
 
-  it("leader election: when a leader dies without releasing, another takes over after the lease duration and not before", async () => {
+  // Retried like the other timing-bound tests here: its upper bound (lease + retry + 1 s)
+  // was missed by 250 ms once in CI while the host stole 25-50 % of the CPU (2026-11-23).
+  it("leader election: when a leader dies without releasing, another takes over after the lease duration and not before", { retry: 2 }, async () => {
     // The victim starts alone so that it leads; it dies like a crashed process (no release).
     const victim = await candidate("kill", "kill-a", { releaseOnCancel: false });
     await until(() => victim.elector.isLeader(), 5000, "kill-a to lead");
