@@ -126,8 +126,8 @@ export function fieldsV1Survives(fieldsV1: unknown, changed: FieldSet, value: un
  * two (the path, hence the metadata, is the node's own), and neither changes once
  * stored. A kept entry is carried into the next version as the same object, and a
  * status write shares the spec, so a pod's status patch finds its creator's entry,
- * which covers the whole spec, checked already (by the binding, or the previous status
- * patch): walking it was a third of recordUpdate.
+ * which covers the whole spec, checked already (when the create built it, or by the
+ * previous write): walking it was a third of recordUpdate.
  */
 const verified = new WeakMap<JsonObject, object>();
 
