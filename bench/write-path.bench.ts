@@ -147,7 +147,7 @@ const NOW = "2026-11-22T10:00:00Z";
 function kubeletStatus(pod: KubeObject, i: number, running: boolean): Record<string, unknown> {
   const ip = `10.42.${i >> 8}.${i & 255}`;
   const scheduled = ((pod["status"] as { conditions?: unknown[] }).conditions ?? []).slice(0, 1);
-  const cond = (type: string, ok: boolean) => ({ type, status: ok ? "True" : "False", lastProbeTime: null, lastTransitionTime: NOW, ...(ok ? {} : { reason: "ContainersNotReady", message: "containers with unready status: [web]" }) });
+  const cond = (type: string, ok: boolean) => ({ type, status: ok ? "True" : "False", lastTransitionTime: NOW, ...(ok ? {} : { reason: "ContainersNotReady", message: "containers with unready status: [web]" }) });
   const state = running ? { running: { startedAt: NOW } } : { waiting: { reason: "ContainerCreating" } };
   return {
     phase: running ? "Running" : "Pending",

@@ -100,7 +100,9 @@ export function podPhase(policy: string, init: readonly ContainerView[], main: r
 function condition(type: string, ok: boolean, reason: string | undefined, message: string | undefined, previous: readonly Condition[], now: string): Condition {
   const status = ok ? "True" : "False";
   const before = previous.find((c) => c.type === type);
-  const c: Condition = { type, status, lastProbeTime: null as unknown as string, lastTransitionTime: before?.status === status && before.lastTransitionTime ? before.lastTransitionTime : now };
+  // No `lastProbeTime: null` (Go's zero time): the apiserver drops nulls, and one in the
+  // patch sent every status write down its careful decode walk.
+  const c: Condition = { type, status, lastTransitionTime: before?.status === status && before.lastTransitionTime ? before.lastTransitionTime : now };
   if (!ok && reason) c.reason = reason;
   if (!ok && message) c.message = message;
   return c;
