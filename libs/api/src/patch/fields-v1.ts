@@ -93,6 +93,7 @@ function walkList(list: readonly unknown[], meta: ValueMeta): JsonObject {
     // An element of a keyed list is itself in the set ("."), with its fields below.
     if (shape.type === "map" && isGranularMap(item, elementMeta(meta))) {
       const node: JsonObject = { ".": {} };
+      // Below the recorded depth: list elements are not recorded.
       out[pe] = walkFields(item, elementMeta(meta), undefined, node, VERIFIED_DEPTH + 1) > 0 ? node : {};
     } else out[pe] = {};
   }
