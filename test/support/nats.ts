@@ -33,6 +33,8 @@ export interface NatsServerOptions {
   cluster?: { name: string; port: number; routePorts: number[] };
   /** How long start-up (and JetStream readiness) may take. @default 30000 */
   readyTimeoutMs?: number;
+  /** `sync_interval: always`, as a Flotilla master runs it (fsync before every acknowledgement). @default false (JetStream's own default) */
+  syncAlways?: boolean;
 }
 
 export interface NatsServerHandle {
@@ -61,7 +63,7 @@ process.once("exit", () => {
 
 function configText(o: Required<Pick<NatsServerOptions, "jetstream" | "serverName">> & NatsServerOptions & { port: number; storeDir: string }): string {
   const lines = [`server_name: "${o.serverName}"`, `listen: "127.0.0.1:${o.port}"`];
-  if (o.jetstream) lines.push(`jetstream { store_dir: "${o.storeDir}", max_memory_store: 256MB, max_file_store: 4GB }`);
+  if (o.jetstream) lines.push(`jetstream { store_dir: "${o.storeDir}", max_memory_store: 256MB, max_file_store: 4GB${o.syncAlways ? ", sync_interval: always" : ""} }`);
   if (o.cluster) {
     const routes = o.cluster.routePorts.map((p) => `"nats-route://127.0.0.1:${p}"`).join(", ");
     lines.push(`cluster { name: "${o.cluster.name}", listen: "127.0.0.1:${o.cluster.port}", routes: [${routes}] }`);
@@ -197,7 +199,7 @@ export interface NatsClusterHandle {
  * Start `size` JetStream servers routed to each other on loopback (distinct
  * server_name each) and wait until the cluster's JetStream has a meta leader.
  */
-export async function startNatsCluster(size = 3, options: Pick<NatsServerOptions, "readyTimeoutMs"> = {}): Promise<NatsClusterHandle> {
+export async function startNatsCluster(size = 3, options: Pick<NatsServerOptions, "readyTimeoutMs" | "syncAlways"> = {}): Promise<NatsClusterHandle> {
   const clientPorts = await distinctFreePorts(size);
   const routePorts = await distinctFreePorts(size, clientPorts);
   const name = `flotilla-test-${clientPorts[0]}`;
