@@ -6,7 +6,11 @@
  * readyReplicas reaches R; it samples the controller manager's resident memory every
  * 250 ms meanwhile.
  *
- *   node bench/deployment.bench.ts [--replicas 3000] [--nodes 300]
+ *   node bench/deployment.bench.ts [--replicas 3000] [--nodes 300] [--store-sync always,1s]
+ *
+ * --store-sync: one run per setting of `flotilla server --store-sync`, side by side. A
+ * single master fsyncs every write before acknowledging it by default, one after
+ * another, and a pod costs three writes; an interval shows what that costs here.
  *
  * Target (issue): >= 500 pods/s end to end (3,000 replicas over 300 hollow nodes), and the
  * controller manager's RSS while doing it.
@@ -26,16 +30,26 @@ import { table, verdict } from "./lib/stats.ts";
 
 const TARGET_PODS_PER_S = 500;
 // --cpu-prof-dir DIR: V8 CPU profiles of every process but nats-server (see where the time goes).
-const { values: flags } = parseArgs({ options: { replicas: { type: "string", default: "3000" }, nodes: { type: "string", default: "300" }, "cpu-prof-dir": { type: "string" }, timeline: { type: "boolean", default: false } } });
+const { values: flags } = parseArgs({ options: { replicas: { type: "string", default: "3000" }, nodes: { type: "string", default: "300" }, "cpu-prof-dir": { type: "string" }, timeline: { type: "boolean", default: false }, "store-sync": { type: "string", default: "always" } } });
 const profArgs = flags["cpu-prof-dir"] ? ["--cpu-prof", `--cpu-prof-dir=${flags["cpu-prof-dir"]}`] : [];
 const replicas = Number(flags.replicas);
 const nodes = Number(flags.nodes);
 
 type Status = { readyReplicas?: number; updatedReplicas?: number; replicas?: number };
 
+const HEADERS = ["store sync", "replicas", "nodes", "to all Ready s", "to first Ready s", "pods/s", "controller-manager RSS MiB (idle → max)", "cpu % apiserver/cm/scheduler/kubelets/nats", "cpu % other/steal", "cluster cpu ms/pod", `>=${TARGET_PODS_PER_S}/s`];
+
 async function main(): Promise<void> {
   process.stdout.write(`${environmentLine()}\n`);
-  const server = await startBenchServer(flags["cpu-prof-dir"] ? { cpuProfDir: flags["cpu-prof-dir"] } : {});
+  const rows: string[][] = [];
+  for (const storeSync of flags["store-sync"].split(",")) rows.push(await deployOnce(storeSync));
+  process.stdout.write(`\nDeployment from create to all Ready (hollow kubelets report pods Running and Ready at once)\n\n`);
+  process.stdout.write(`${table(HEADERS, rows)}\n`);
+}
+
+/** One cluster, one Deployment: the result row. */
+async function deployOnce(storeSync: string): Promise<string[]> {
+  const server = await startBenchServer({ extraArgs: ["--store-sync", storeSync], ...(flags["cpu-prof-dir"] ? { cpuProfDir: flags["cpu-prof-dir"] } : {}) });
   const actors: ActorProcess[] = [];
   try {
     const agent = spawnFlotilla(["agent", "--server", server.natsUrl, "--hollow-nodes", String(nodes), "--node-name", "hollow", "--data-dir", mkdtempSync(join(tmpdir(), "bench-deploy-")), "--log-level", "warn"], profArgs);
@@ -85,7 +99,8 @@ async function main(): Promise<void> {
     const cpu = (pid: number, before: number) => ((procCpuMs(pid) - before) / totalMs) * 100;
     const share = window();
     const actorsPct = cpu(cm.pid, cpu0.cm) + cpu(scheduler.pid, cpu0.sched) + cpu(agent.pid, cpu0.agent);
-    const row = [
+    return [
+      storeSync,
       String(replicas),
       String(nodes),
       (totalMs / 1000).toFixed(2),
@@ -99,8 +114,6 @@ async function main(): Promise<void> {
       (((cpu(server.apiserverPid, cpu0.api) + actorsPct + share.nats) / 100) * totalMs / replicas).toFixed(2),
       verdict(TARGET_PODS_PER_S, replicas / (totalMs / 1000)),
     ];
-    process.stdout.write(`\nDeployment from create to all Ready (hollow kubelets report pods Running and Ready at once)\n\n`);
-    process.stdout.write(`${table(["replicas", "nodes", "to all Ready s", "to first Ready s", "pods/s", "controller-manager RSS MiB (idle → max)", "cpu % apiserver/cm/scheduler/kubelets/nats", "cpu % other/steal", "cluster cpu ms/pod", `>=${TARGET_PODS_PER_S}/s`], [row])}\n`);
   } finally {
     for (const a of actors.reverse()) await a.stop();
     await server.stop();

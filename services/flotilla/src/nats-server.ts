@@ -1,9 +1,9 @@
 /**
  * The embedded nats-server a master runs as a child process: JetStream in the data
- * dir with `sync_interval: always` (every acknowledged write is fsynced; the default
- * fsyncs only every two minutes, so a power loss of every master at once could lose
- * acknowledged writes). Flotilla needs nats-server >= 2.11 (per-key TTLs); 2.15 is
- * what the project installs and tests.
+ * dir with `sync_interval: always` by default (every acknowledged write is fsynced;
+ * JetStream's own default fsyncs only every two minutes, so a power loss of every
+ * master at once could lose acknowledged writes). Flotilla needs nats-server >= 2.11
+ * (per-key TTLs); 2.15 is what the project installs and tests.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -25,6 +25,24 @@ export interface EmbeddedNatsOptions {
   binary?: string;
   /** Join a cluster of masters' nats-servers (JetStream clustered: RAFT across them). */
   cluster?: NatsClusterOptions;
+  /** When JetStream fsyncs: "always" or an interval (parseStoreSync). @default "always" */
+  storeSync?: string;
+}
+
+/**
+ * `--store-sync`: "always" (fsync before every acknowledgement) or an interval such as
+ * "1s", "500ms" or "2m" (fsync in the background that often: acknowledged writes survive
+ * a kill -9 of nats-server, since they are in the kernel's page cache, but a power loss
+ * of every master at once loses up to that long of them). A single master's stream
+ * (R1) fsyncs each write on its own, one after another, so "always" bounds its writes
+ * per second by the disk's fsync rate (bench/store-ceiling.bench.ts).
+ * @throws Error naming the flag for anything else
+ */
+export function parseStoreSync(v: string): string {
+  if (v === "always") return v;
+  const m = /^(\d+)(ms|s|m|h)$/.exec(v);
+  if (!m || Number(m[1]) === 0) throw new Error(`--store-sync must be "always" or a positive interval such as 1s, 500ms or 2m, got "${v}"`);
+  return v;
 }
 
 export interface NatsClusterOptions {
@@ -56,7 +74,7 @@ export function natsConfig(o: EmbeddedNatsOptions & { storeDir: string }): strin
     // responders) and a request sent there waits for its timeout.
     'ping_interval: "2s"',
     "ping_max: 3",
-    `jetstream { store_dir: ${JSON.stringify(o.storeDir)}, sync_interval: always }`,
+    `jetstream { store_dir: ${JSON.stringify(o.storeDir)}, sync_interval: ${syncInterval(o.storeSync)} }`,
     // Clustered JetStream cannot start alone (it needs routes and then a quorum of
     // masters for its meta group), so a single master stays standalone.
     ...(c
@@ -66,6 +84,11 @@ export function natsConfig(o: EmbeddedNatsOptions & { storeDir: string }): strin
       : []),
     "",
   ].join("\n");
+}
+
+function syncInterval(storeSync: string | undefined): string {
+  const v = parseStoreSync(storeSync ?? "always");
+  return v === "always" ? v : JSON.stringify(v);
 }
 
 const MIN_VERSION: [number, number] = [2, 11];

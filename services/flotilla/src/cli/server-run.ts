@@ -7,7 +7,7 @@ import { startControllerManager } from "@flotilla/controller-manager";
 import type { RuntimeName } from "@flotilla/kubelet";
 import { createLogger } from "@flotilla/log";
 import { startScheduler } from "@flotilla/scheduler";
-import { startEmbeddedNats, type EmbeddedNats } from "../nats-server.ts";
+import { parseStoreSync, startEmbeddedNats, type EmbeddedNats } from "../nats-server.ts";
 import { clusterOptions, prepareClusteredMaster, serverName } from "../cluster/master.ts";
 import { FLOTILLA_VERSION } from "../version.ts";
 import { detectRuntimes, parseLabels, startAgent } from "./agent.ts";
@@ -26,7 +26,8 @@ export async function runServer(f: ServerFlags): Promise<void> {
   await mkdir(f.dataDir, { recursive: true });
   let nats: EmbeddedNats | undefined;
   const cluster = clusterOptions(f, f.natsHost);
-  const natsOpts = { dataDir: f.dataDir, host: f.natsHost, port: int("nats-port", f.natsPort), ...(cluster ? { cluster, serverName: serverName(f.nodeName) } : {}) };
+  const natsOpts = { dataDir: f.dataDir, host: f.natsHost, port: int("nats-port", f.natsPort), storeSync: parseStoreSync(f.storeSync), ...(cluster ? { cluster, serverName: serverName(f.nodeName) } : {}) };
+  if (f.nats && f.storeSync !== "always") log.warn({ storeSync: f.storeSync }, "--store-sync applies to the embedded nats-server only: ignored with --nats");
   const url = f.nats ?? (nats = await startEmbeddedNats(natsOpts, log.child({ actor: "nats" }))).url;
   const nc = await connectBus({ servers: url, name: "flotilla-apiserver" });
   const abort = new AbortController();

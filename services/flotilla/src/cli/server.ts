@@ -31,6 +31,7 @@ export interface ServerFlags {
   clusterPort: string;
   clusterAdvertise?: string;
   token?: string;
+  storeSync: string;
 }
 
 
@@ -42,6 +43,7 @@ export function serverCommand(): Command {
     .addOption(new Option("--nats <url>", "use this NATS server instead of starting one").env("FLOTILLA_NATS"))
     .addOption(new Option("--nats-host <addr>", "client address of the embedded nats-server").env("FLOTILLA_NATS_HOST").default("127.0.0.1"))
     .addOption(new Option("--nats-port <port>", "client port of the embedded nats-server").env("FLOTILLA_NATS_PORT").default("4222"))
+    .addOption(new Option("--store-sync <always|interval>", "when the embedded nats-server fsyncs the store: always (before every acknowledgement) or an interval such as 1s (faster writes; a power loss of every master loses up to that long of acknowledged writes)").env("FLOTILLA_STORE_SYNC").default("always"))
     .addOption(new Option("--bind-address <addr>", "address the Kubernetes API listens on").env("FLOTILLA_BIND_ADDRESS").default("0.0.0.0"))
     .addOption(new Option("--port <port>", "HTTPS port of the Kubernetes API").env("FLOTILLA_PORT").default("6443"))
     .addOption(new Option("--advertise-address <addr>", "address written into the kubeconfig").env("FLOTILLA_ADVERTISE_ADDRESS").default("127.0.0.1"))
