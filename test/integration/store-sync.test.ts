@@ -47,11 +47,13 @@ describe("store sync setting", () => {
       let nc = await connectBus({ servers: nats.url, name: "store-sync-test" });
       let store = await KvStore.create(nc);
       const revisions = await Promise.all(Array.from({ length: 200 }, (_, i) => store.create(`/registry/configmaps/default/cm-${i}`, { data: { i: String(i) } })));
+      // The client goes first: nats.js closing a connection whose server just died can
+      // throw "write after end" from its flush, outside any promise.
+      await store.close();
+      await nc.close();
       const exited = new Promise((r) => nats.child.once("exit", r));
       nats.child.kill("SIGKILL");
       await exited;
-      await store.close();
-      await nc.close();
       nats = await startEmbeddedNats(opts, log);
       nc = await connectBus({ servers: nats.url, name: "store-sync-test" });
       store = await KvStore.create(nc);

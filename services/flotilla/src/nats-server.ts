@@ -12,6 +12,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "@flotilla/log";
+import { probeFsync, SLOW_FSYNC_US, type FsyncProbe } from "./disk-probe.ts";
 
 export interface EmbeddedNatsOptions {
   dataDir: string;
@@ -133,6 +134,7 @@ export async function startEmbeddedNats(o: EmbeddedNatsOptions, log: Logger): Pr
   await mkdir(join(dir, "jetstream"), { recursive: true });
   const conf = join(dir, "nats-server.conf");
   await writeFile(conf, natsConfig({ ...o, host, port, storeDir: join(dir, "jetstream") }));
+  await reportDiskSpeed(join(dir, "jetstream"), o.storeSync ?? "always", log.child({ component: "nats-server" }));
   const child = spawn(binary, ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
   const natsLog = log.child({ component: "nats-server" });
   child.stderr?.on("data", (b: Buffer) => {
@@ -156,6 +158,21 @@ export async function startEmbeddedNats(o: EmbeddedNatsOptions, log: Logger): Pr
       clearTimeout(timer);
     },
   };
+}
+
+/** Log the store disk's fsync time, and warn when it will bound the master's writes. */
+async function reportDiskSpeed(storeDir: string, storeSync: string, log: Logger): Promise<void> {
+  let probe: FsyncProbe;
+  try {
+    probe = await probeFsync(storeDir);
+  } catch (err) {
+    log.warn({ err, storeDir }, "could not measure the store disk's fsync time");
+    return;
+  }
+  const fields = { storeDir, fsyncP50Us: probe.p50Us, fsyncMaxUs: probe.maxUs, storeSync };
+  if (storeSync === "always" && probe.p50Us > SLOW_FSYNC_US) {
+    log.warn({ ...fields, writesPerSecondAtMost: Math.floor(1e6 / probe.p50Us) }, "the store's disk fsyncs slowly and every write waits for an fsync: use an SSD, or --store-sync with an interval (README: Durability)");
+  } else log.info(fields, "store disk fsync time");
 }
 
 async function waitForJetStream(url: string, child: ChildProcess, timeoutMs: number, waiting: () => void): Promise<void> {
