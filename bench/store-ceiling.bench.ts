@@ -4,8 +4,8 @@
  * - R1 with `sync_interval: always`: a single master as Flotilla runs it;
  * - R1 with JetStream's default (fsync every two minutes): what the fsyncs cost;
  * - R3 with `sync_interval: always`: three masters on loopback.
- * Also the disk's own fsync: 600-byte appends, each followed by fsync, in the store's
- * directory.
+ * Also the disk's own fsync: 4 KiB appends, each followed by fsync, in the temp
+ * directory (the probe a master logs at start).
  *
  * Why it matters: an R1 stream with sync-always fsyncs each message on its own, one
  * after another (nats-server's filestore has no group commit for R1; an R3 stream's
@@ -15,13 +15,12 @@
  *
  *   node bench/store-ceiling.bench.ts [--writes 3000] [--concurrency 1,64,256] [--bytes 6000]
  */
-import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { connect } from "@nats-io/transport-node";
 import type { KubeObject } from "@flotilla/api";
 import { KvStore } from "@flotilla/store";
+import { probeFsync } from "../services/flotilla/src/disk-probe.ts";
 import { startNatsCluster, startNatsServer } from "../test/support/nats.ts";
 import { environmentLine } from "./lib/env.ts";
 import { benchPod } from "./lib/pod.ts";
@@ -46,26 +45,6 @@ function sizedPod(bytes: number): KubeObject {
   const pod = benchPod("probe");
   const pad = Math.max(0, bytes - JSON.stringify(pod).length - 12);
   return { ...pod, metadata: { ...pod.metadata, annotations: { ...pod.metadata.annotations, pad: "x".repeat(pad) } } };
-}
-
-/** Microseconds per append + fsync of 600 bytes, median of `n`. */
-function diskFsyncUs(dir: string, n = 1000): number {
-  const file = join(mkdtempSync(join(dir, "fsync-")), "probe");
-  const fd = openSync(file, "a");
-  const chunk = Buffer.alloc(600, 120);
-  const times: number[] = [];
-  try {
-    for (let i = 0; i < n; i++) {
-      const t0 = performance.now();
-      writeSync(fd, chunk);
-      fsyncSync(fd);
-      times.push((performance.now() - t0) * 1000);
-    }
-  } finally {
-    closeSync(fd);
-    rmSync(file, { force: true });
-  }
-  return summarize(times).p50;
 }
 
 /** Creates of distinct keys, `concurrency` in flight: writes/s and latency. */
@@ -99,7 +78,9 @@ async function cluster(): Promise<Setup> {
 
 async function main(): Promise<void> {
   process.stdout.write(`${environmentLine()}\n`);
-  process.stdout.write(`disk: append 600 B + fsync, p50 ${diskFsyncUs(tmpdir()).toFixed(0)} µs\n\n`);
+  // The probe a master runs at start (its log's "store disk fsync time"), 1,000 rounds.
+  const disk = await probeFsync(tmpdir(), 1000);
+  process.stdout.write(`disk: append 4 KiB + fsync, p50 ${disk.p50Us} µs, max ${disk.maxUs} µs\n\n`);
   const rows: string[][] = [];
   for (const start of [() => single(true), () => single(false), cluster]) {
     const setup = await start();
