@@ -53,8 +53,12 @@ export class ReplyMux {
     return new Promise((resolve, reject) => {
       const out: Msg[] = [];
       let min = o.minAnswers;
+      let stopped = false;
+      let deadline: ReturnType<typeof setTimeout> | undefined;
+      let relax: ReturnType<typeof setTimeout> | undefined;
       let stall: ReturnType<typeof setTimeout> | undefined;
       const stop = (): void => {
+        stopped = true;
         clearTimeout(deadline);
         clearTimeout(relax);
         clearTimeout(stall);
@@ -65,11 +69,6 @@ export class ReplyMux {
         if (out.length > 0) resolve(out);
         else reject(timeoutError(`no answer to ${subject} within ${o.timeoutMs} ms`));
       };
-      const deadline = setTimeout(end, o.timeoutMs);
-      const relax = setTimeout(() => {
-        min = 1;
-        if (out.length > 0) stall ??= setTimeout(end, o.stallMs);
-      }, o.minWaitMs);
       const channel = this.open((m) => {
         if (isNoResponders(m)) {
           if (out.length > 0) return;
@@ -87,7 +86,22 @@ export class ReplyMux {
       } catch (err) {
         stop();
         reject(err instanceof Error ? err : new Error(String(err)));
+        return;
       }
+      // The windows start once the request has left: nats.js writes it out when the
+      // current task's microtasks run, and an immediate runs after them (and after any
+      // corked socket's flush). Started at the call, a busy loop right after it (a large
+      // list encoded in the same turn, a starved host) used the wait up before anything
+      // was sent, and the gather kept the first answer alone: a stale leader's, in a
+      // wary read (test/integration/reply-mux.test.ts).
+      setImmediate(() => {
+        if (stopped) return;
+        deadline = setTimeout(end, o.timeoutMs);
+        relax = setTimeout(() => {
+          min = 1;
+          if (out.length > 0) stall ??= setTimeout(end, o.stallMs);
+        }, o.minWaitMs);
+      });
     });
   }
 
