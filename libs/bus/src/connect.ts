@@ -1,12 +1,10 @@
 /**
  * How every Flotilla process connects to NATS: one place for the options that matter
- * to an actor (reconnect forever, no per-request stack traces) and for the two
- * adjustments we make to nats.js (a request fast path, writes coalesced per turn).
+ * to an actor (reconnect forever, no per-request stack traces) and for the one
+ * adjustment we make to nats.js.
  */
 import { connect, type ConnectionOptions, type NatsConnection } from "@nats-io/transport-node";
-import type { Socket } from "node:net";
 import { RequestOne } from "@nats-io/nats-core/internal";
-import { NodeTransport } from "@nats-io/transport-node/lib/node_transport.js";
 import type { Msg } from "@nats-io/nats-core";
 
 export interface BusConnectOptions {
@@ -35,7 +33,6 @@ export interface ConnectionLog {
 
 export async function connectBus(opts: BusConnectOptions): Promise<NatsConnection> {
   installRequestFastPath();
-  installWriteCoalescing();
   const options: ConnectionOptions = {
     servers: opts.servers,
     name: opts.name,
@@ -91,34 +88,5 @@ export function installRequestFastPath(): void {
     this.timer?.cancel();
     this.deferred.resolve(msg);
     this.mux.cancel(this);
-  };
-}
-
-let coalescing = false;
-
-/**
- * nats.js writes its outgoing buffer to the socket once per microtask turn: an actor
- * answering a burst of messages made one write(2) per request, reply or event, and the
- * apiserver spent 7 % of its CPU in the socket writes alone. The socket is corked at the
- * first write of an event-loop turn and uncorked when the turn ends (setImmediate), so
- * the turn's writes leave as one.
- */
-export function installWriteCoalescing(): void {
-  if (coalescing) return;
-  coalescing = true;
-  const proto = NodeTransport.prototype as unknown as { send(frame: Uint8Array): void };
-  const original = proto.send;
-  const corked = new WeakSet<Socket>();
-  proto.send = function send(this: { socket?: Socket; isClosed: boolean }, frame: Uint8Array): void {
-    const socket = this.socket;
-    if (socket && !this.isClosed && !corked.has(socket)) {
-      corked.add(socket);
-      socket.cork();
-      setImmediate(() => {
-        corked.delete(socket);
-        socket.uncork();
-      });
-    }
-    original.call(this, frame);
   };
 }
