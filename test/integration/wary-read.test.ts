@@ -88,4 +88,27 @@ describe("store: a wary read while an old leader comes back", () => {
     expect(refused).toBeInstanceOf(StoreUnavailableError);
     expect((refused as Error).message).toMatch(/2 servers claim the stream's lead and only 1 answered/);
   });
+
+  it("an old leader that answers the read but steps down before the census does not win either", async () => {
+    for (const s of subs.splice(1)) s.unsubscribe(); // m1's stream info from beforeAll stays
+    await actors.flush();
+    await guard.check(); // the last round heard m1 alone: reads expect one answer
+    expect(guard.gather.minAnswers).toBe(1);
+    expect(guard.needsCensus).toBe(true);
+    // m2 still leads when the read reaches it and answers from its stale copy; the new
+    // term reaches it 10 ms after the census asked, before it answered that.
+    let m2Leads = true;
+    const m2 = (subject: string, onAsk: (msg: { respond(data: string): boolean }) => void): void => {
+      subs.push(actors.subscribe(subject, { callback: (_err, msg) => onAsk(msg) }));
+    };
+    m2(`$JS.API.STREAM.MSG.GET.${names.stream}`, (msg) => void (m2Leads && msg.respond(encode(message(5)))));
+    m2(`$JS.API.STREAM.INFO.${names.stream}`, (msg) => {
+      setTimeout(() => (m2Leads = false), 10);
+      setTimeout(() => void (m2Leads && msg.respond(encode(info("m2", 5, [{ name: "m1", active: 10e9 }, { name: "m3", active: 10e9 }])))), 20);
+    });
+    answer(`$JS.API.STREAM.MSG.GET.${names.stream}`, () => message(9), REAL_DELAY_MS);
+    await actors.flush();
+
+    expect((await leaderLastMessage(ctx, SUBJECT, "get"))?.seq).toBe(9);
+  });
 });
