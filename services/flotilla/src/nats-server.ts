@@ -131,12 +131,13 @@ export async function startEmbeddedNats(o: EmbeddedNatsOptions, log: Logger): Pr
   const host = o.host ?? "127.0.0.1";
   const port = o.port ?? 4222;
   const dir = join(o.dataDir, "nats");
-  await mkdir(join(dir, "jetstream"), { recursive: true });
-  const conf = join(dir, "nats-server.conf");
-  await writeFile(conf, natsConfig({ ...o, host, port, storeDir: join(dir, "jetstream") }));
-  await reportDiskSpeed(join(dir, "jetstream"), o.storeSync ?? "always", log.child({ component: "nats-server" }));
-  const child = spawn(binary, ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
+  const storeDir = join(dir, "jetstream");
   const natsLog = log.child({ component: "nats-server" });
+  await mkdir(storeDir, { recursive: true });
+  const conf = join(dir, "nats-server.conf");
+  await writeFile(conf, natsConfig({ ...o, host, port, storeDir }));
+  await reportDiskSpeed(storeDir, o.storeSync ?? "always", natsLog);
+  const child = spawn(binary, ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
   child.stderr?.on("data", (b: Buffer) => {
     for (const line of b.toString().split("\n")) if (line.includes("[ERR]") || line.includes("[WRN]") || line.includes("[FTL]")) natsLog.warn(line.trim());
   });
